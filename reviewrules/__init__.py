@@ -1,0 +1,46 @@
+"""reviewrules: statutory review deadlines for looked-after children, from YAML policies.
+
+    >>> import reviewrules
+    >>> policy = reviewrules.load_policy("york")
+    >>> result = reviewrules.evaluate(policy, case, as_of="2025-04-01")
+    >>> result.obligation("review.second", 2).due
+
+Everything public is listed in ``__all__``; modules starting with ``_`` are internal.
+"""
+
+from ._case import Case, Event, case_from_mapping, load_cases
+from ._errors import CaseError, EvaluationError, PolicyError, Problem, ReviewRulesError
+from ._evaluate import evaluate, evaluate_many
+from ._loading import check_policy_file, load_policy
+from ._policy import Policy, Rule, Source
+from ._resources import bundled_policy_ids as bundled_policies
+from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "About",
+    "Case",
+    "CaseError",
+    "Escalation",
+    "EvaluationError",
+    "Event",
+    "Notice",
+    "Obligation",
+    "Policy",
+    "PolicyError",
+    "PolicyRef",
+    "Problem",
+    "Result",
+    "ReviewRulesError",
+    "Rule",
+    "Source",
+    "TraceStep",
+    "bundled_policies",
+    "case_from_mapping",
+    "check_policy_file",
+    "evaluate",
+    "evaluate_many",
+    "load_cases",
+    "load_policy",
+]

@@ -1,0 +1,155 @@
+"""Calendar arithmetic: pure functions over ``datetime.date``.
+
+The counting conventions are fixed by the contract (docs/calendar.md):
+
+* a working day is not a Saturday or Sunday and not a bank holiday in England
+  and Wales (Christmas Day and Good Friday included);
+* "within N working days of D" is the Nth working day after D (the first working
+  day after D is day 1); D itself need not be a working day;
+* "at least N working days before M" is the Nth working day before M;
+* days are calendar days; a week is 7 days;
+* months land on the same day of the month, clamped to the month's last day;
+* a due date is the literal limit and is never moved off a weekend or holiday.
+
+Every function returns a new date and never silently returns its input: an
+offset of zero is refused, because no procedure says "within 0 days".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+__all__ = [
+    "UNITS",
+    "DIRECTIONS",
+    "Shift",
+    "is_working_day",
+    "bank_holiday_name",
+    "add_working_days",
+    "add_days",
+    "add_weeks",
+    "add_months",
+    "shift",
+    "describe_amount",
+]
+
+UNITS = ("working_days", "days", "weeks", "months")
+DIRECTIONS = ("before", "after")
+
+
+@lru_cache(maxsize=256)
+def _bank_holidays(year: int) -> dict[date, str]:
+    # England and Wales share one list of bank holidays; the 'ENG' subdivision of
+    # the holidays package includes Good Friday, Christmas Day, substitute days and
+    # one-off days (2022-06-03, 2022-09-19, 2023-05-08).
+    found = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    return {d: name for d, name in sorted(found.items())}
+
+
+def bank_holiday_name(day: date) -> str | None:
+    """The bank holiday in England and Wales on ``day``, or None."""
+    return _bank_holidays(day.year).get(day)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and bank_holiday_name(day) is None
+
+
+@dataclass(frozen=True)
+class Shift:
+    """The result of counting from a date: the new date and what was skipped."""
+
+    start: date
+    end: date
+    amount: int
+    unit: str
+    direction: str
+    # Bank holidays passed over while counting working days, as (date, name).
+    holidays_skipped: tuple[tuple[date, str], ...] = ()
+
+    def arithmetic(self) -> str:
+        """Human-readable arithmetic, e.g. '2025-02-27 + 91 days = 2025-05-29'."""
+        sign = "+" if self.direction == "after" else "-"
+        text = f"{self.start.isoformat()} {sign} {describe_amount(self.amount, self.unit)} = {self.end.isoformat()}"
+        if self.holidays_skipped:
+            skipped = ", ".join(f"{d.isoformat()} {name}" for d, name in self.holidays_skipped)
+            text += f" (bank holidays skipped: {skipped})"
+        return text
+
+
+def describe_amount(amount: int, unit: str) -> str:
+    words = {
+        "working_days": ("working day", "working days"),
+        "days": ("day", "days"),
+        "weeks": ("week", "weeks"),
+        "months": ("month", "months"),
+    }[unit]
+    return f"{amount} {words[0] if amount == 1 else words[1]}"
+
+
+def _check(amount: int, unit: str, direction: str) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"amount must be a whole number, not {amount!r}")
+    if amount <= 0:
+        raise ValueError(f"amount must be at least 1, not {amount}")
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be 'before' or 'after', not {direction!r}")
+
+
+def add_working_days(start: date, amount: int, direction: str = "after") -> Shift:
+    """The ``amount``-th working day after (or before) ``start``; ``start`` is day 0."""
+    _check(amount, "working_days", direction)
+    step = timedelta(days=1 if direction == "after" else -1)
+    day = start
+    counted = 0
+    skipped: list[tuple[date, str]] = []
+    while counted < amount:
+        day += step
+        if day.weekday() >= 5:
+            continue
+        name = bank_holiday_name(day)
+        if name is not None:
+            skipped.append((day, name))
+            continue
+        counted += 1
+    return Shift(start, day, amount, "working_days", direction, tuple(skipped))
+
+
+def add_days(start: date, amount: int, direction: str = "after") -> Shift:
+    _check(amount, "days", direction)
+    delta = timedelta(days=amount)
+    return Shift(start, start + delta if direction == "after" else start - delta, amount, "days", direction)
+
+
+def add_weeks(start: date, amount: int, direction: str = "after") -> Shift:
+    _check(amount, "weeks", direction)
+    delta = timedelta(weeks=amount)
+    return Shift(start, start + delta if direction == "after" else start - delta, amount, "weeks", direction)
+
+
+def add_months(start: date, amount: int, direction: str = "after") -> Shift:
+    """Same day of the month ``amount`` months away, clamped to the month's last day."""
+    _check(amount, "months", direction)
+    delta = relativedelta(months=amount)
+    return Shift(start, start + delta if direction == "after" else start - delta, amount, "months", direction)
+
+
+_BY_UNIT = {
+    "working_days": add_working_days,
+    "days": add_days,
+    "weeks": add_weeks,
+    "months": add_months,
+}
+
+
+def shift(start: date, amount: int, unit: str, direction: str) -> Shift:
+    """Count ``amount`` ``unit`` before or after ``start`` by the contract's conventions."""
+    _check(amount, unit, direction)
+    return _BY_UNIT[unit](start, amount, direction)

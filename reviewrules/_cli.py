@@ -1,0 +1,166 @@
+"""The ``reviewrules`` command line. ``main(argv)`` returns the exit status.
+
+Exit 0 on success; 2 with one line per problem on stderr for a bad policy, a
+bad case file or bad arguments; never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from dataclasses import asdict
+from typing import Sequence, TextIO
+
+from ._case import cases_from_document, load_case_file
+from ._errors import Problem, ReviewRulesError
+from ._evaluate import BACKENDS, evaluate_many
+from ._loading import check_policy_file, load_policy
+from ._render import policies_text, result_text, to_json, write_json_results
+from ._resources import bundled_policy_ids
+from ._yaml import load_document
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 2
+EXIT_INTERNAL = 3
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reviewrules",
+        description="Statutory review deadlines for looked-after children, from YAML policies.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ev = sub.add_parser("evaluate", help="every review, deadline and escalation for the children in a case file")
+    ev.add_argument("case", metavar="CASE", help="case file (YAML or JSON): one child, or many under 'children'")
+    ev.add_argument("--policy", "-p", required=True, help="bundled policy id (york) or a policy file")
+    ev.add_argument("--as-of", help="evaluate as of this ISO date (default: today)")
+    ev.add_argument("--format", choices=("json", "text"), default="json")
+    ev.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
+    ev.add_argument("--explain", action="store_true", help="include each obligation's derivation in JSON")
+
+    va = sub.add_parser("validate", help="check policy and case files, reporting every problem")
+    va.add_argument("files", metavar="FILE", nargs="+")
+    va.add_argument("--format", choices=("text", "json"), default="text")
+
+    po = sub.add_parser("policies", help="list the bundled policies with their source and version")
+    po.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command is None:
+            raise _UsageError("missing command: evaluate, validate or policies (see 'reviewrules --help')")
+        return _COMMANDS[args.command](args, out, err)
+    except _UsageError as exc:
+        err.write(f"reviewrules: error: {exc}\n")
+        return EXIT_PROBLEMS
+    except ReviewRulesError as exc:
+        for line in exc.lines():
+            err.write(line + "\n")
+        return EXIT_PROBLEMS
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so in one line; the traceback on request
+        if os.environ.get("REVIEWRULES_DEBUG"):
+            traceback.print_exc(file=err)
+        err.write(f"reviewrules: internal error: {type(exc).__name__}: {exc} (set REVIEWRULES_DEBUG=1 for details)\n")
+        return EXIT_INTERNAL
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy = load_policy(args.policy)
+    cases, many = load_case_file(args.case)
+    results = evaluate_many(policy, cases, args.as_of, backend=args.backend)
+    if args.format == "json":
+        write_json_results(results, out, many, explain=args.explain)
+    else:
+        for i, result in enumerate(results):
+            out.write(("\n" if i else "") + result_text(result))
+    return EXIT_OK
+
+
+def _kind_of_file(path: str) -> tuple[str, list[Problem]]:
+    doc, problems = load_document(path)
+    if doc is None:
+        return "unreadable", problems
+    data = doc.data
+    if isinstance(data, dict) and ("rules" in data or "extends" in data or "document" in data):
+        return "policy", problems
+    if isinstance(data, dict) and ("child" in data or "children" in data or "events" in data):
+        return "case", problems
+    return "unknown", problems + [
+        doc.problem((), "neither a policy (id, document, rules) nor a case file (child and events, or children)", code="unknown-file")
+    ]
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    reports = []
+    all_problems: list[Problem] = []
+    for path in args.files:
+        kind, problems = _kind_of_file(path)
+        if kind == "policy":
+            problems = check_policy_file(path)
+        elif kind == "case":
+            doc, _ = load_document(path)
+            assert doc is not None
+            problems += cases_from_document(doc)[1]
+        reports.append({"file": path, "kind": kind, "ok": not problems, "problems": [p.to_dict() for p in problems]})
+        all_problems += problems
+    if args.format == "json":
+        out.write(to_json({"files": reports}) + "\n")
+    else:
+        for report in reports:
+            if report["ok"]:
+                out.write(f"{report['file']}: ok ({report['kind']})\n")
+        for problem in all_problems:
+            err.write(problem.render() + "\n")
+    return EXIT_PROBLEMS if all_problems else EXIT_OK
+
+
+def _policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policies = [load_policy(pid) for pid in bundled_policy_ids()]
+    if args.format == "json":
+        rows = [
+            {
+                "id": p.id,
+                "title": p.title,
+                "extends": p.extends,
+                "document": {k: v for k, v in asdict(p.document).items() if v is not None},
+                "rules": len(p.rules),
+                "digest": p.digest,
+            }
+            for p in policies
+        ]
+        out.write(json.dumps({"policies": rows}, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(policies_text(policies))
+    return EXIT_OK
+
+
+_COMMANDS = {"evaluate": _evaluate, "validate": _validate, "policies": _policies}
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Compiling a policy for the engines: which rules can fire on which facts.
+
+The compiled form is backend-neutral. Each rule becomes a pattern (fact class,
+kinds, and the field tests an engine can do itself) plus the shared derivation
+in ``_derive``. The durable-rules adapter turns patterns into its own JSON
+conditions; the pure-Python backend matches them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._policy import Policy, Rule
+
+__all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    number: int
+    rule: Rule
+
+    @property
+    def name(self) -> str:
+        """A name the engine accepts: r<number>_<rule id>."""
+        return f"r{self.number}_{self.rule.id.replace('-', '_')}"
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    policy: Policy
+    rules: tuple[CompiledRule, ...]
+    by_fact_kind: dict[tuple[str, str], tuple[CompiledRule, ...]]
+
+    def candidates(self, fact: str, kind: str) -> tuple[CompiledRule, ...]:
+        return self.by_fact_kind.get((fact, kind), ())
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    rules = tuple(CompiledRule(i, rule) for i, rule in enumerate(policy.rules))
+    index: dict[tuple[str, str], list[CompiledRule]] = {}
+    for compiled in rules:
+        for kind in compiled.rule.when.kinds:
+            index.setdefault((compiled.rule.when.fact, kind), []).append(compiled)
+    return CompiledPolicy(policy, rules, {k: tuple(v) for k, v in index.items()})

@@ -1,0 +1,34 @@
+"""The pure-Python forward-chaining backend.
+
+Used where durable-rules cannot be imported (Python 3.13) or when the caller
+asks for it. Facts are processed in the order they are asserted; because every
+firing is a pure function of one fact and the case, the closure reached is the
+same whatever the order, which is what lets the two backends agree exactly.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ._compile import CompiledPolicy
+from ._derive import derive, trigger_matches
+from ._facts import Fact, Session
+
+__all__ = ["run_python"]
+
+NAME = "python"
+
+
+def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) -> None:
+    queue: deque[Fact] = deque()
+    for fact in initial:
+        if session.add(fact):
+            queue.append(fact)
+    while queue:
+        fact = queue.popleft()
+        for candidate in compiled.candidates(fact.fact, fact.kind):
+            if not trigger_matches(candidate.rule.when, fact):
+                continue
+            for new in derive(candidate.rule, fact, session):
+                if session.add(new):
+                    queue.append(new)

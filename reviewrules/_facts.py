@@ -1,0 +1,154 @@
+"""Working memory for one child's evaluation: facts, the case index and the session.
+
+Both engine backends share these, so they differ only in how they decide which
+rule to fire on which fact, never in what a firing produces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ._calendar import Shift
+from ._case import Case, Event
+from ._errors import EvaluationError, Problem
+from ._policy import Policy, Rule
+
+__all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD"]
+
+# A child with ten years of reviews produces a few hundred facts; a policy whose
+# rules never stop would produce millions. Stop well before memory runs out.
+MAX_FACTS_PER_CHILD = 20_000
+
+
+@dataclass
+class Fact:
+    """An event, obligation, escalation or notice in working memory."""
+
+    id: str
+    fact: str  # "event", "obligation", "escalation" or "notice"
+    kind: str  # event type or obligation / escalation / notice kind
+    fields: dict[str, Any]  # what rules may match on (scalars only)
+    rule: Rule | None = None
+    event: Event | None = None
+    review: int | None = None
+    due: date | None = None
+    done: date | None = None
+    status: str | None = None
+    owner: str | None = None
+    to: str | None = None
+    anchor: date | None = None
+    anchor_label: str = ""
+    shift: Shift | None = None
+    notes: list[str] = field(default_factory=list)
+    about: tuple[str, int | None] | None = None
+    parents: set[str] = field(default_factory=set)
+    depth: int = 0
+    status_reason: str = ""
+
+    @property
+    def date(self) -> date | None:
+        """The date that places the fact on the timeline (due, raised or event date)."""
+        return self.due
+
+    def match_dict(self) -> dict[str, Any]:
+        """What the rules engine sees: flat, JSON-safe, identified by id."""
+        out = {"id": self.id, "fact": self.fact, "kind": self.kind}
+        out.update(self.fields)
+        return out
+
+
+def fact_id(*parts: object) -> str:
+    """A stable id: the same derivation always yields the same id, on any backend."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class CaseIndex:
+    """What the rules need to look up about one child, as of one date."""
+
+    def __init__(self, case: Case, as_of: date):
+        self.case = case
+        self.as_of = as_of
+        # Events after the as-of date have not happened yet, except bookings:
+        # a review_scheduled event's date is the date it is booked for.
+        self.events = [e for e in case.events if e.date <= as_of or e.type == "review_scheduled"]
+        self.ignored = [e for e in case.events if e not in self.events]
+        starts = [e for e in self.events if e.type == "became_looked_after"]
+        self.start: date | None = starts[0].date if starts else None
+        ends = [e for e in self.events if e.type == "ceased_looked_after"]
+        self.end: date | None = ends[0].date if ends else None
+        self.held: list[date] = [e.date for e in self.events if e.type == "review_held"]
+        self.scheduled: dict[int, date] = {
+            e.review: e.date for e in self.events if e.type == "review_scheduled" and e.review is not None
+        }
+        self.completions: dict[tuple[str, int | None], list[date]] = {}
+        for e in self.events:
+            if e.type == "task_completed":
+                self.completions.setdefault((e.get("task"), e.get("review")), []).append(e.date)
+        self.dob = case.dob
+
+    def reviews_held_before(self, day: date) -> int:
+        return bisect_left(self.held, day)
+
+    def held_date(self, review: int | None) -> date | None:
+        if review is None or review < 1 or review > len(self.held):
+            return None
+        return self.held[review - 1]
+
+    def completion(self, kind: str, review: int | None, start: date | None, end: date | None) -> date | None:
+        """The first completion of a task: by review number, or within [start, end) if it has none."""
+        dates = self.completions.get((kind, review), [])
+        if review is not None:
+            return dates[0] if dates else None
+        for day in dates:
+            if (start is None or day >= start) and (end is None or day < end):
+                return day
+        return None
+
+    def age_on(self, day: date) -> int | None:
+        if self.dob is None:
+            return None
+        years = day.year - self.dob.year
+        if (day.month, day.day) < (self.dob.month, self.dob.day):
+            years -= 1
+        return years
+
+
+class Session:
+    """One child's working memory during forward chaining."""
+
+    def __init__(self, policy: Policy, index: CaseIndex):
+        self.policy = policy
+        self.index = index
+        self.facts: dict[str, Fact] = {}
+        self.notes: list[str] = []
+        self.error: BaseException | None = None
+
+    def add(self, fact: Fact) -> bool:
+        """Add a fact; True if it is new. A fact derived again only gains a parent."""
+        existing = self.facts.get(fact.id)
+        if existing is not None:
+            existing.parents |= fact.parents
+            return False
+        if len(self.facts) >= MAX_FACTS_PER_CHILD:
+            raise EvaluationError(
+                [
+                    Problem(
+                        f"rules produced more than {MAX_FACTS_PER_CHILD:,} facts; stopping "
+                        "(do two rules keep triggering each other?)",
+                        file=self.policy.file,
+                        child=self.index.case.child_id,
+                        code="runaway",
+                    )
+                ]
+            )
+        self.facts[fact.id] = fact
+        return True
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)

@@ -1,0 +1,248 @@
+"""The policy model: immutable objects built from a policy file that passed its schema.
+
+Python holds the mechanism; every timescale here comes from YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ._calendar import describe_amount
+
+__all__ = [
+    "Source",
+    "Offset",
+    "Condition",
+    "Trigger",
+    "Anchor",
+    "Alternative",
+    "Emission",
+    "Rule",
+    "DocumentInfo",
+    "Policy",
+    "parse_offset_text",
+    "OffsetTextError",
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: document, section and a short quote."""
+
+    document: str
+    section: str
+    quote: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"document": self.document, "section": self.section, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Offset:
+    amount: int
+    unit: str
+    direction: str
+
+    def words(self) -> str:
+        return f"{describe_amount(self.amount, self.unit)} {self.direction}"
+
+
+class OffsetTextError(ValueError):
+    pass
+
+
+_UNIT_WORDS = {
+    "working day": "working_days",
+    "working days": "working_days",
+    "day": "days",
+    "days": "days",
+    "calendar day": "days",
+    "calendar days": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+}
+_OFFSET_TEXT = re.compile(r"^\s*(\d+)\s*(.*?)\s*(before|after)?\s*$")
+
+
+def parse_offset_text(text: str) -> Offset:
+    """Read '20 working days after' (the short form of an offset)."""
+    match = _OFFSET_TEXT.match(text)
+    if not match:
+        raise OffsetTextError(
+            f"cannot read offset {text!r}: write a number, a unit and before/after, e.g. '20 working days after'"
+        )
+    amount_text, unit_text, direction = match.groups()
+    amount = int(amount_text)
+    if amount < 1:
+        raise OffsetTextError(f"offset {text!r} must be at least 1")
+    if not unit_text:
+        raise OffsetTextError(
+            f"offset {text!r} has no unit: say working days, days, weeks or months "
+            "(a document's '20 days' is calendar days, '20 working days' is not)"
+        )
+    unit = _UNIT_WORDS.get(unit_text.lower())
+    if unit is None:
+        raise OffsetTextError(
+            f"offset {text!r}: unknown unit {unit_text!r} (allowed: working days, days, weeks, months)"
+        )
+    if direction is None:
+        raise OffsetTextError(f"offset {text!r} does not say 'before' or 'after'")
+    return Offset(amount, unit, direction)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test on one field of the triggering fact."""
+
+    field: str
+    op: str  # "in", "not_in" or "exists"
+    values: tuple[Any, ...] = ()
+
+    def test(self, facts: Mapping[str, Any]) -> bool:
+        if self.op == "exists":
+            return (self.field in facts and facts[self.field] is not None) == bool(self.values[0])
+        present = self.field in facts and facts[self.field] is not None
+        if self.op == "in":
+            return present and _equal_any(facts[self.field], self.values)
+        return not present or not _equal_any(facts[self.field], self.values)
+
+    def describe(self) -> str:
+        if self.op == "exists":
+            return f"{self.field} {'is' if self.values[0] else 'is not'} given"
+        shown = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in self.values)
+        return f"{self.field} {'in' if self.op == 'in' else 'not in'} [{shown}]"
+
+
+def _equal_any(value: Any, values: tuple[Any, ...]) -> bool:
+    # True == 1 in Python; a boolean field must only match a boolean condition.
+    return any(type(value) is type(v) and value == v for v in values)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What a rule reacts to: one kind of fact, with optional conditions."""
+
+    fact: str  # "event", "obligation" or "escalation"
+    kinds: tuple[str, ...]
+    where: tuple[Condition, ...] = ()
+    status: tuple[str, ...] | None = None
+    age_under: int | None = None
+    age_at_least: int | None = None
+
+    def describe(self) -> str:
+        text = f"{self.fact} {' or '.join(self.kinds)}"
+        if self.status:
+            text += f" with status {' or '.join(self.status)}"
+        for cond in self.where:
+            text += f", {cond.describe()}"
+        if self.age_under is not None:
+            text += f", child under {self.age_under}"
+        if self.age_at_least is not None:
+            text += f", child aged {self.age_at_least} or over"
+        return text
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The date an offset counts from."""
+
+    name: str  # event, due, done, review_date, raised, birthday
+    years: int | None = None  # for birthday
+
+    def describe(self) -> str:
+        return {
+            "event": "the date of the event",
+            "due": "the due date of the obligation that triggered it",
+            "done": "the date the triggering review was held or task completed",
+            "review_date": "the review meeting (held, else scheduled, else due)",
+            "raised": "the date the triggering escalation was raised",
+        }.get(self.name, f"the child's {self.years}th birthday")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another reading of the source text, computed and shown as a note."""
+
+    reading: str
+    offset: Offset
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Emission:
+    fact: str  # "obligation", "escalation" or "notice"
+    kind: str
+    review: int | str | None = None  # int, "same", "next" or None
+    anchor: Anchor | None = None
+    offset: Offset | None = None
+    to: str | None = None
+    supersedes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    policy: str  # id of the policy that defined the rule
+    when: Trigger
+    emit: Emission
+    source: Source
+    owner: str | None = None
+    title: str | None = None
+    notes: tuple[str, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    file: str | None = field(default=None, compare=False)
+    line: int | None = field(default=None, compare=False)
+    column: int | None = field(default=None, compare=False)
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.policy}/{self.id}"
+
+    def timescale(self) -> str:
+        """The rule's timescale in words: '20 working days after the date of the event'."""
+        if self.emit.offset is None or self.emit.anchor is None:
+            return "on the date of the event" if self.emit.fact == "notice" else "the day after it falls due"
+        return f"{self.emit.offset.words()} {self.emit.anchor.describe()}"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    title: str
+    publisher: str | None = None
+    version: str | None = None
+    last_updated: str | None = None
+    url: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A resolved policy: its own rules plus those it inherits, ready to evaluate."""
+
+    id: str
+    title: str
+    document: DocumentInfo
+    rules: tuple[Rule, ...]
+    kinds: tuple[tuple[str, str], ...] = ()
+    extends: str | None = None
+    lineage: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    digest: str = ""
+    file: str | None = field(default=None, compare=False)
+
+    @property
+    def version(self) -> str | None:
+        return self.document.version
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id or rule.qualified_id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def kind_meanings(self) -> dict[str, str]:
+        return dict(self.kinds)

@@ -1,0 +1,89 @@
+"""Rendering results: the contract's JSON, and a plain-text table for people."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, TextIO
+
+from ._policy import Policy
+from ._result import Result
+
+__all__ = ["to_json", "write_json_results", "result_text", "policies_text"]
+
+
+def to_json(data: Any) -> str:
+    """Deterministic JSON: the same data always gives the same bytes."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def write_json_results(results: Iterable[Result], out: TextIO, many: bool, explain: bool = False) -> int:
+    """Stream results as JSON: one object, or ``{"results": [...]}`` for many children."""
+    count = 0
+    if not many:
+        for result in results:
+            out.write(to_json(result.to_dict(explain)) + "\n")
+            count += 1
+        return count
+    out.write('{\n  "results": [')
+    for result in results:
+        text = to_json(result.to_dict(explain)).replace("\n", "\n    ")
+        out.write(("," if count else "") + "\n    " + text)
+        count += 1
+    out.write(("\n  " if count else "") + "]\n}\n")
+    return count
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def result_text(result: Result) -> str:
+    ref = result.policy
+    lines = [f"{result.child}: policy {ref.id} {ref.version or ''}".rstrip() + f", as of {result.as_of}"]
+    if result.obligations:
+        rows = [["due", "status", "kind", "review", "owner", "done", "rule"]]
+        rows += [
+            [o.due.isoformat(), o.status, o.kind, _cell(o.review), _cell(o.owner), _cell(o.done), o.rule]
+            for o in result.obligations
+        ]
+        lines.append("Obligations:")
+        lines += _table(rows)
+    else:
+        lines.append("Obligations: none")
+    if result.escalations:
+        lines.append("Escalations:")
+        rows = [["raised", "kind", "about", "review", "to", "rule"]]
+        rows += [
+            [e.raised.isoformat(), e.kind, e.about.kind, _cell(e.about.review), _cell(e.to), e.rule]
+            for e in result.escalations
+        ]
+        lines += _table(rows)
+    if result.notices:
+        lines.append("Notices:")
+        rows = [["date", "kind", "trigger", "rule"]]
+        rows += [[n.date.isoformat(), n.kind, n.trigger, n.rule] for n in result.notices]
+        lines += _table(rows)
+    for note in result.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+def policies_text(policies: list[Policy]) -> str:
+    rows = [["id", "version", "updated", "extends", "rules", "document"]]
+    for p in policies:
+        rows.append(
+            [
+                p.id,
+                _cell(p.document.version),
+                _cell(p.document.last_updated),
+                _cell(p.extends),
+                str(len(p.rules)),
+                p.document.title + (f" ({p.document.publisher})" if p.document.publisher else ""),
+            ]
+        )
+    return "\n".join(_table(rows, indent="")) + "\n"

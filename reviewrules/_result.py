@@ -1,0 +1,166 @@
+"""Immutable results and their JSON form, as fixed by the contract (docs/output.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ._policy import Source
+
+__all__ = ["PolicyRef", "TraceStep", "Obligation", "About", "Escalation", "Notice", "Result"]
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    id: str
+    version: str | None
+    digest: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One link in the chain from a case event to an obligation or escalation."""
+
+    text: str
+    rule: str | None = None
+    quote: str | None = None
+    arithmetic: str | None = None
+    holidays_skipped: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text}
+        if self.rule is not None:
+            out["rule"] = self.rule
+        if self.quote is not None:
+            out["quote"] = self.quote
+        if self.arithmetic is not None:
+            out["arithmetic"] = self.arithmetic
+        if self.holidays_skipped:
+            out["holidays_skipped"] = list(self.holidays_skipped)
+        return out
+
+
+@dataclass(frozen=True)
+class Obligation:
+    kind: str
+    review: int | None
+    due: date
+    status: str
+    done: date | None
+    owner: str | None
+    rule: str
+    source: Source
+    notes: tuple[str, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "review": self.review,
+            "due": _iso(self.due),
+            "status": self.status,
+            "done": _iso(self.done),
+            "owner": self.owner,
+            "rule": self.rule,
+            "source": self.source.to_dict(),
+            "notes": list(self.notes),
+        }
+        if explain:
+            out["trace"] = [step.to_dict() for step in self.trace]
+        return out
+
+
+@dataclass(frozen=True)
+class About:
+    kind: str
+    review: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "review": self.review}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    kind: str
+    about: About
+    raised: date
+    to: str | None
+    rule: str
+    source: Source
+    notes: tuple[str, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "about": self.about.to_dict(),
+            "raised": _iso(self.raised),
+            "to": self.to,
+            "rule": self.rule,
+            "source": self.source.to_dict(),
+            "notes": list(self.notes),
+        }
+        if explain:
+            out["trace"] = [step.to_dict() for step in self.trace]
+        return out
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    date: date
+    trigger: str
+    rule: str
+    source: Source
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "date": _iso(self.date),
+            "trigger": self.trigger,
+            "rule": self.rule,
+            "source": self.source.to_dict(),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one policy requires for one child, as of one date."""
+
+    child: str
+    policy: PolicyRef
+    as_of: date
+    obligations: tuple[Obligation, ...]
+    escalations: tuple[Escalation, ...]
+    notices: tuple[Notice, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        return {
+            "child": self.child,
+            "policy": self.policy.to_dict(),
+            "as_of": _iso(self.as_of),
+            "obligations": [o.to_dict(explain) for o in self.obligations],
+            "escalations": [e.to_dict(explain) for e in self.escalations],
+            "notices": [n.to_dict(explain) for n in self.notices],
+            "notes": list(self.notes),
+        }
+
+    def obligation(self, kind: str, review: int | None = None) -> Obligation:
+        """The obligation of this kind (and review), if there is exactly one that is not superseded."""
+        found = [
+            o for o in self.obligations if o.kind == kind and (review is None or o.review == review) and o.status != "superseded"
+        ]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} obligations {kind} for review {review}")
+        return found[0]

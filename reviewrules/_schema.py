@@ -1,0 +1,102 @@
+"""JSON Schema validation, reported as located problems a person can act on.
+
+jsonschema's own messages ("'x' is not one of [...]") are rewritten to say what
+is allowed, and each problem carries the file, line and column of the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ._errors import Problem
+from ._resources import load_schema
+from ._yaml import Document
+
+__all__ = ["schema_problems"]
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _suggest(word: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _describe(error: ValidationError) -> tuple[str, tuple[str | int, ...], bool]:
+    """A readable message, the path it belongs at, and whether to point at the key."""
+    path = tuple(error.absolute_path)
+    validator = error.validator
+    if validator in ("oneOf", "anyOf") and error.context:
+        # Explain the alternative that came closest, as jsonschema's best_match does.
+        deepest = best_match(error.context)
+        if deepest is not None and len(deepest.absolute_path) > len(path):
+            return _describe(deepest)
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"missing required field '{missing}'", path, False
+    if validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        if extras:
+            extra = extras[0]
+            return (
+                f"unknown field '{extra}'{_suggest(extra, allowed)} (allowed: {', '.join(allowed)})",
+                path + (extra,),
+                True,
+            )
+    if validator == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        return (
+            f"'{error.instance}' is not allowed{_suggest(str(error.instance), allowed)} "
+            f"(allowed: {', '.join(allowed)})",
+            path,
+            False,
+        )
+    if validator == "const":
+        return f"must be '{error.validator_value}'", path, False
+    if validator == "pattern":
+        hint = {
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "an ISO date such as 2025-02-03",
+            "^[a-z][a-z0-9]*(-[a-z0-9]+)*$": "lower-case words joined by hyphens, such as initial-review",
+            "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "a kind such as review.initial or prep.invitations",
+            "^[a-z][a-z0-9_]*$": "lower-case words joined by underscores, such as social_worker",
+        }.get(error.validator_value, f"text matching {error.validator_value}")
+        return f"{error.instance!r} is not valid here: expected {hint}", path, False
+    if validator == "type":
+        expected = error.validator_value
+        if isinstance(expected, list):
+            expected = " or ".join(expected)
+        article = "an" if str(expected)[:1] in "aeiou" else "a"
+        return f"must be {article} {expected}, not {type(error.instance).__name__} {error.instance!r}", path, False
+    if validator == "minimum":
+        return f"must be at least {error.validator_value}, not {error.instance!r}", path, False
+    if validator in ("minLength", "minItems", "minProperties"):
+        return "must not be empty", path, False
+    if validator == "oneOf":
+        return "does not match any of the allowed forms (see docs/policy-format.md)", path, False
+    return error.message, path, False
+
+
+def schema_problems(document: Document, schema_name: str) -> list[Problem]:
+    """Every schema problem in the document, in file order."""
+    problems: list[Problem] = []
+    seen: set[tuple[object, ...]] = set()
+    for error in _validator(schema_name).iter_errors(document.data):
+        message, path, at_key = _describe(error)
+        key = (path, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(document.problem(path, message, key=at_key, code="schema"))
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.message))
+    return problems
