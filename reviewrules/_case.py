@@ -288,7 +288,7 @@ def _history_problems(
             )
             continue
         seen[key] = event
-        if dob is not None and event.date < dob:
+        if dob is not None and dob <= start.date and event.date < dob:
             yield (f"{event.type} on {event.date} is before the date of birth {dob}", ("events", event.index, "date"), "before-birth", event.index)
         if event.date < start.date:
             what = "review held" if event.type == "review_held" else event.type

@@ -16,7 +16,7 @@ from pathlib import Path
 from ._errors import PolicyError, Problem
 from ._policy import DocumentInfo, Policy
 from ._policy_check import build_rules, merge_layers, resolved_problems
-from ._resources import bundled_policy_ids, bundled_policy_path
+from ._resources import bundled_policy_ids, bundled_policy_path, policies_dir
 from ._schema import schema_problems
 from ._yaml import POLICY_LIMITS, Document, load_document
 
@@ -65,8 +65,18 @@ def check_policy_file(path: str | Path) -> list[Problem]:
     return []
 
 
+def _shown(path: Path) -> str:
+    """Bundled policies are named policies/<id>.yaml wherever the package is installed."""
+    try:
+        if path.resolve().parent == policies_dir().resolve():
+            return f"policies/{path.name}"
+    except (OSError, FileNotFoundError):
+        pass
+    return str(path)
+
+
 def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
-    doc, problems = load_document(path, POLICY_LIMITS)
+    doc, problems = load_document(path, POLICY_LIMITS, shown=_shown(path))
     if doc is None:
         raise PolicyError(problems)
     if not isinstance(doc.data, dict):
@@ -105,7 +115,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
         extends=parent.id if parent else None,
         lineage=(parent.lineage if parent else ()) + (data["id"],),
         notes=(parent.notes if parent else ()) + tuple(data.get("notes", ())),
-        file=str(path),
+        file=doc.file,
     )
     return _with_digest(policy)
 

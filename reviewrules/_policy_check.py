@@ -327,7 +327,7 @@ def merge_layers(parent: Policy | None, layer: Layer) -> tuple[list[Rule], list[
             else:
                 message = (
                     f"rule '{rule.id}' has override: true but {parent.id} "
-                    f"({parent.file or 'bundled'}) has no rule '{rule.id}' to override"
+                    f"({parent.file}) has no rule '{rule.id}' to override"
                     f"{_did_you_mean(rule.id, inherited)}"
                 )
             problems.append(doc.problem(("rules", index, "override"), message, code="override-unknown", rule=rule.id))
@@ -380,8 +380,8 @@ def resolved_problems(rules: list[Rule], declared: dict[str, str], docs: dict[st
                 _problem_at(
                     rule,
                     ("emit", rule.emit.fact),
-                    f"unknown {rule.emit.fact} kind '{rule.emit.kind}'{_did_you_mean(rule.emit.kind, vocabulary)}; "
-                    "use a kind from the contract or declare it under kinds:",
+                    f"unknown {rule.emit.fact} kind '{rule.emit.kind}': use a kind from the contract "
+                    f"or declare it under kinds:{_did_you_mean(rule.emit.kind, vocabulary)}",
                     "unknown-kind",
                     docs,
                 )

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from ._errors import Problem
 from ._resources import load_schema
@@ -32,15 +32,45 @@ def _suggest(word: str, allowed: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _describe(error: ValidationError) -> tuple[str, tuple[str | int, ...], bool]:
+def _closest_alternative(error: ValidationError, root: dict[str, Any]) -> ValidationError | None:
+    """Among a oneOf's failed alternatives, the one the author evidently meant.
+
+    An alternative whose required keys the instance has (emit: {obligation: ...}
+    means the obligation form) wins; then the one whose errors lie deepest.
+    """
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context or []:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    keys = set(error.instance) if isinstance(error.instance, dict) else set()
+
+    def score(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int]:
+        index, errors = item
+        branch = error.schema[error.validator][index]
+        ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+        if ref.startswith("#/$defs/"):
+            branch = root["$defs"].get(ref.split("/")[-1], {})
+        required = branch.get("required", []) if isinstance(branch, dict) else []
+        present = len(keys & set(required[:1]))
+        return (present, max(len(e.absolute_path) for e in errors), -len(errors))
+
+    if not branches:
+        return None
+    _, errors = max(branches.items(), key=score)
+    deepest = max(errors, key=lambda e: len(e.absolute_path))
+    return deepest
+
+
+def _describe(error: ValidationError, root: dict[str, Any]) -> tuple[str, tuple[str | int, ...], bool]:
     """A readable message, the path it belongs at, and whether to point at the key."""
     path = tuple(error.absolute_path)
     validator = error.validator
     if validator in ("oneOf", "anyOf") and error.context:
-        # Explain the alternative that came closest, as jsonschema's best_match does.
-        deepest = best_match(error.context)
-        if deepest is not None and len(deepest.absolute_path) > len(path):
-            return _describe(deepest)
+        closest = _closest_alternative(error, root)
+        if closest is not None and (len(closest.absolute_path) > len(path) or closest.validator != "type"):
+            return _describe(closest, root)
+        description = error.schema.get("description")
+        if description:
+            return f"does not match any allowed form: {description}", path, False
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"missing required field '{missing}'", path, False
@@ -91,8 +121,9 @@ def schema_problems(document: Document, schema_name: str) -> list[Problem]:
     """Every schema problem in the document, in file order."""
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
-    for error in _validator(schema_name).iter_errors(document.data):
-        message, path, at_key = _describe(error)
+    validator = _validator(schema_name)
+    for error in validator.iter_errors(document.data):
+        message, path, at_key = _describe(error, validator.schema)
         key = (path, message)
         if key in seen:
             continue

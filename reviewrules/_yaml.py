@@ -32,6 +32,9 @@ class Limits:
     max_bytes: int
     max_nodes: int
     max_depth: int
+    # Values reached a second time through an alias: a few for a shared
+    # citation is normal; millions is a "billion laughs" bomb.
+    max_alias_values: int = 10_000
 
 
 # A bundled policy is about 20 KB; a caseload of 5,000 children about 2 MB.
@@ -93,9 +96,21 @@ class _Builder:
         self.keys: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
+        self.seen: set[int] = set()
+        self.aliased = 0
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
+        if id(node) in self.seen:
+            self.aliased += 1
+            if self.aliased > self.limits.max_alias_values:
+                raise _TooBig(
+                    f"aliases expand to more than {self.limits.max_alias_values:,} values; "
+                    "refusing (a YAML bomb?)",
+                    node.start_mark,
+                )
+        else:
+            self.seen.add(id(node))
         if self.count > self.limits.max_nodes:
             raise _TooBig(
                 f"more than {self.limits.max_nodes:,} values after expanding aliases; "
@@ -185,10 +200,15 @@ def parse_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[D
     return Document(data, file, builder.values, builder.keys), builder.problems
 
 
-def load_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Document | None, list[Problem]]:
-    """Read and parse a file, refusing it before reading if it is over the size limit."""
+def load_document(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, shown: str | None = None
+) -> tuple[Document | None, list[Problem]]:
+    """Read and parse a file, refusing it before reading if it is over the size limit.
+
+    ``shown`` is the name problems give the file (default: the path as given).
+    """
     p = Path(path)
-    shown = str(path)
+    shown = str(path) if shown is None else shown
     try:
         size = p.stat().st_size
     except FileNotFoundError:

@@ -1,0 +1,194 @@
+"""YAML scenario tests: a case, an as-of date and the dates a person worked out by hand.
+
+A scenario file::
+
+    scenario: initial review skips Easter
+    policy: york                 # bundled id, or a path relative to this file
+    as_of: 2025-04-01
+    case: {child: {id: T-1}, events: [...]}
+    expect:
+      obligations:
+        - {kind: review.initial, review: 1, due: 2025-03-03, status: met}
+      escalations:
+        - {kind: escalation.review_overdue, about: review.second, raised: 2025-06-02}
+      notices:
+        - {kind: notice.consider_early_review, date: 2025-03-10, trigger: "significant_event:missing"}
+      absent:
+        - {kind: review.subsequent}
+
+Each expected item must match exactly one result item on the fields it gives
+(``note`` matches a substring of any note). A rule counts as exercised when an
+expected item matched something it produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from ._case import Case, cases_from_document
+from ._errors import CaseError, Problem, ReviewRulesError
+from ._evaluate import evaluate
+from ._loading import load_policy, locate_policy
+from ._policy import Policy
+from ._result import Result
+from ._schema import schema_problems
+from ._yaml import Document, load_document
+
+__all__ = ["Scenario", "ScenarioOutcome", "load_scenario", "run_scenario", "find_scenarios"]
+
+_ITEM_KEYS = {
+    "obligations": {"kind", "review", "due", "status", "done", "owner", "rule", "note"},
+    "escalations": {"kind", "about", "review", "raised", "to", "rule", "note"},
+    "notices": {"kind", "date", "trigger", "rule", "note"},
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    file: str
+    policy: Policy
+    as_of: date
+    case: Case
+    expect: dict[str, list[dict[str, Any]]]
+    absent: tuple[dict[str, Any], ...]
+    doc: Document
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    scenario: Scenario
+    failures: tuple[str, ...]
+    exercised: frozenset[str]
+    result: Result | None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def load_scenario(path: str | Path, policy_cache: dict[str, Policy] | None = None) -> Scenario:
+    doc, problems = load_document(path)
+    if doc is None:
+        raise ReviewRulesError(problems)
+    problems = schema_problems(doc, "scenario")
+    if problems:
+        raise ReviewRulesError(problems)
+    data = doc.data
+    base = Path(path).parent
+    policy_ref = data["policy"]
+    located = str(locate_policy(policy_ref, beside=base))
+    cache = policy_cache if policy_cache is not None else {}
+    if located not in cache:
+        cache[located] = load_policy(located)
+    case_doc = Document(data["case"], doc.file, _subtree(doc.values, "case"), _subtree(doc.keys, "case"))
+    cases, case_problems = cases_from_document(case_doc)
+    if case_problems:
+        raise CaseError([_rebase(p) for p in case_problems])
+    expect = data.get("expect", {})
+    return Scenario(
+        name=data["scenario"],
+        file=doc.file,
+        policy=cache[located],
+        as_of=date.fromisoformat(data["as_of"]),
+        case=cases[0],
+        expect={k: list(expect.get(k, [])) for k in _ITEM_KEYS},
+        absent=tuple(expect.get("absent", [])),
+        doc=doc,
+    )
+
+
+def _subtree(positions: dict[tuple[str | int, ...], tuple[int, int]], key: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    return {path[1:]: where for path, where in positions.items() if path[:1] == (key,)}
+
+
+def _rebase(problem: Problem) -> Problem:
+    path = ("case",) + tuple(problem.path or ())
+    return Problem(problem.message, problem.file, problem.line, problem.column, path, problem.code, child=problem.child, event=problem.event)
+
+
+def _item_view(section: str, item: Any) -> dict[str, Any]:
+    data = item.to_dict()
+    if section == "escalations":
+        about = data.pop("about")
+        data["about"] = about["kind"]
+        data["review"] = about["review"]
+    return data
+
+
+def _matches(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
+    for key, want in expected.items():
+        if key == "note":
+            if not any(str(want) in note for note in actual.get("notes", [])):
+                return False
+            continue
+        have = actual.get(key)
+        if want is None or have is None:
+            if want is not have:
+                return False
+        elif str(have) != str(want):
+            return False
+    return True
+
+
+def _describe(expected: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in expected.items()) + "}"
+
+
+def run_scenario(scenario: Scenario, backend: str = "auto") -> ScenarioOutcome:
+    try:
+        result = evaluate(scenario.policy, scenario.case, scenario.as_of, backend=backend)
+    except ReviewRulesError as exc:
+        return ScenarioOutcome(scenario, tuple(exc.lines()), frozenset(), None)
+    failures: list[str] = []
+    exercised: set[str] = set()
+    sections = {
+        "obligations": result.obligations,
+        "escalations": result.escalations,
+        "notices": result.notices,
+    }
+    for section, expected_items in scenario.expect.items():
+        actual = [_item_view(section, item) for item in sections[section]]
+        for i, expected in enumerate(expected_items):
+            line = scenario.doc.where(("expect", section, i))[0]
+            unknown = set(expected) - _ITEM_KEYS[section]
+            if unknown:
+                failures.append(f"{scenario.file}:{line}: unknown field(s) {', '.join(sorted(unknown))} in expected {section}")
+                continue
+            hits = [a for a in actual if _matches(expected, a)]
+            if len(hits) == 1:
+                exercised.add(hits[0]["rule"])
+                continue
+            if not hits:
+                near = [a for a in actual if a.get("kind") == expected.get("kind")]
+                shown = "; ".join(_describe({k: a.get(k) for k in expected if k != "note"}) for a in near[:4]) or "none"
+                failures.append(
+                    f"{scenario.file}:{line}: expected {section[:-1]} {_describe(expected)} not found "
+                    f"(same kind in result: {shown})"
+                )
+            else:
+                failures.append(
+                    f"{scenario.file}:{line}: expected {section[:-1]} {_describe(expected)} matches "
+                    f"{len(hits)} items; add fields (review, due, rule) to say which"
+                )
+    everything = [(s, _item_view(s, item)) for s, items in sections.items() for item in items]
+    for i, unwanted in enumerate(scenario.absent):
+        line = scenario.doc.where(("expect", "absent", i))[0]
+        hits = [a for _, a in everything if _matches(unwanted, a)]
+        if hits:
+            failures.append(f"{scenario.file}:{line}: expected no item like {_describe(unwanted)}, found {len(hits)}")
+    return ScenarioOutcome(scenario, tuple(failures), frozenset(exercised), result)
