@@ -103,8 +103,13 @@ def _check(amount: int, unit: str, direction: str) -> None:
         raise ValueError(f"direction must be 'before' or 'after', not {direction!r}")
 
 
+@lru_cache(maxsize=65536)
 def add_working_days(start: date, amount: int, direction: str = "after") -> Shift:
-    """The ``amount``-th working day after (or before) ``start``; ``start`` is day 0."""
+    """The ``amount``-th working day after (or before) ``start``; ``start`` is day 0.
+
+    Cached: a caseload asks the same question (a date, 20 working days) many times,
+    and the answer is an immutable Shift.
+    """
     _check(amount, "working_days", direction)
     step = timedelta(days=1 if direction == "after" else -1)
     day = start

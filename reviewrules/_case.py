@@ -14,9 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ._case_shape import case_shape_ok
 from ._errors import CaseError, Problem
 from ._schema import schema_problems
-from ._yaml import Document, load_document, parse_text
+from ._yaml import Document, load_document
 
 __all__ = ["Event", "Case", "load_cases", "load_case_file", "case_from_mapping", "cases_from_document", "parse_date"]
 
@@ -100,12 +101,15 @@ def load_case_file(path: str | Path) -> tuple[list[Case], bool]:
 
 
 def case_from_mapping(data: Mapping[str, Any], name: str = "<case>") -> Case:
-    """Build one Case from plain data (as parsed from JSON), checking it fully."""
-    doc, problems = parse_text(json.dumps(data, default=str), name)
-    if doc is None:
-        raise CaseError(problems)
-    cases, more = cases_from_document(doc)
-    problems += more
+    """Build one Case from plain data (as parsed from JSON), checking it fully.
+
+    Problems are located by JSON path (plain data has no line numbers).
+    """
+    try:
+        plain = json.loads(json.dumps(data, default=_iso_dates))
+    except (TypeError, ValueError) as exc:
+        raise CaseError([Problem(f"case data must be plain JSON-like data: {exc}", file=name, code="case")]) from None
+    cases, problems = cases_from_document(Document(plain, name, {}, {}))
     if problems:
         raise CaseError(problems)
     if len(cases) != 1:
@@ -113,11 +117,17 @@ def case_from_mapping(data: Mapping[str, Any], name: str = "<case>") -> Case:
     return cases[0]
 
 
+def _iso_dates(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} {value!r} is not a string, number, boolean, list or mapping")
+
+
 def cases_from_document(doc: Document) -> tuple[list[Case], list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         return [], [doc.problem((), "a case file must be a mapping with child and events, or children", code="schema")]
-    raw_problems = schema_problems(doc, "case")
+    raw_problems = [] if case_shape_ok(data) else schema_problems(doc, "case")
     if isinstance(data.get("children"), list):
         entries = [(("children", i), c) for i, c in enumerate(data["children"])]
     else:

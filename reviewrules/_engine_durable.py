@@ -92,7 +92,7 @@ def _action(number: int) -> Any:
         try:
             trigger = session.facts[c.m._d["id"]]
             for new in derive(compiled.rules[number].rule, trigger, session):
-                if session.add(new):
+                if session.add(new) and compiled.candidates(new.fact, new.kind):
                     _assert(c.assert_fact, new)
         except BaseException as exc:  # durable-rules would swallow it into the session state
             session.error = exc
@@ -139,7 +139,8 @@ def run_durable(compiled: CompiledPolicy, session: Session, initial: list[Fact])
         _sessions[sid] = (compiled, session)
         try:
             for fact in initial:
-                if session.add(fact):
+                # A fact no rule reacts to need not cross into the engine.
+                if session.add(fact) and compiled.candidates(fact.fact, fact.kind):
                     _assert(lambda data: host.assert_fact(name, data), fact, sid)
                 if session.error is not None:
                     break

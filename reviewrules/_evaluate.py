@@ -188,6 +188,17 @@ def _first_parent(fact: Fact, session: Session) -> Fact | None:
     return min(live, key=lambda p: (p.depth, p.due or date.min, p.id))
 
 
+def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:
+    cache: list[tuple[TraceStep, ...]] = []
+
+    def explain() -> tuple[TraceStep, ...]:
+        if not cache:
+            cache.append(_trace(fact, session))
+        return cache[0]
+
+    return explain
+
+
 def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
     chain: list[Fact] = []
     current: Fact | None = fact
@@ -239,7 +250,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                     rule=rule.qualified_id,
                     source=rule.source,
                     notes=tuple(fact.notes),
-                    trace=_trace(fact, session),
+                    explainer=_explainer(fact, session),
                 )
             )
         elif fact.fact == "escalation":
@@ -255,7 +266,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                     rule=rule.qualified_id,
                     source=rule.source,
                     notes=tuple(fact.notes),
-                    trace=_trace(fact, session),
+                    explainer=_explainer(fact, session),
                 )
             )
         elif fact.fact == "notice":

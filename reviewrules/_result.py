@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from ._policy import Source
 
@@ -59,7 +59,13 @@ class Obligation:
     rule: str
     source: Source
     notes: tuple[str, ...] = ()
-    trace: tuple[TraceStep, ...] = ()
+    # Built on first use: most callers never ask, and it is half the cost of evaluating.
+    explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def trace(self) -> tuple[TraceStep, ...]:
+        """The chain from the case event through each rule to this obligation."""
+        return self.explainer() if self.explainer is not None else ()
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -96,7 +102,12 @@ class Escalation:
     rule: str
     source: Source
     notes: tuple[str, ...] = ()
-    trace: tuple[TraceStep, ...] = ()
+    explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def trace(self) -> tuple[TraceStep, ...]:
+        """The chain from the case event through each rule to this escalation."""
+        return self.explainer() if self.explainer is not None else ()
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {

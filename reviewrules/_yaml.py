@@ -42,14 +42,28 @@ DEFAULT_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_nodes=5_000_000, max_dep
 POLICY_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_nodes=200_000, max_depth=32)
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that leaves timestamps as strings (checked later, with a clear error)."""
-
-
-_Loader.yaml_implicit_resolvers = {
+_NO_TIMESTAMPS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _PyLoader(yaml.SafeLoader):
+    """Safe loader that leaves timestamps as strings (checked later, with a clear error)."""
+
+    yaml_implicit_resolvers = _NO_TIMESTAMPS
+
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """The same, parsed by libyaml: about ten times faster on a large caseload."""
+
+        yaml_implicit_resolvers = _NO_TIMESTAMPS
+
+    _Loader: type = _CLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ class _TooBig(Exception):
 
 
 class _Builder:
-    def __init__(self, loader: _Loader, file: str, limits: Limits):
+    def __init__(self, loader: Any, file: str, limits: Limits):
         self.loader = loader
         self.file = file
         self.limits = limits
