@@ -130,6 +130,10 @@ def _child_conditions_hold(rule: Rule, trigger: Fact, anchor: date | None, sessi
     return when.age_at_least is None or age >= when.age_at_least
 
 
+def _origin(trigger: Fact) -> tuple[str, str, str]:
+    return ((trigger.due.isoformat() if trigger.due else ""), trigger.kind, trigger.id)
+
+
 def _describe_fact(fact: Fact) -> str:
     return fact.kind if fact.review is None else f"{fact.kind} (review {fact.review})"
 
@@ -183,7 +187,7 @@ def _obligation(
         shift=counted,
         notes=notes,
         parents={trigger.id},
-        depth=trigger.depth + 1,
+        origin=_origin(trigger),
         status_reason=reason,
     )
 
@@ -251,8 +255,8 @@ def _escalation(
             notes=list(rule.notes),
             about=(about_kind, about_review),
             parents={trigger.id},
-            depth=trigger.depth + 1,
-        )
+            origin=_origin(trigger),
+            )
     ]
 
 
@@ -270,5 +274,5 @@ def _notice(rule: Rule, trigger: Fact) -> Fact:
         notes=list(rule.notes),
         anchor_label=f"{event.label()} on {event.date}",
         parents={trigger.id},
-        depth=trigger.depth + 1,
+        origin=_origin(trigger),
     )

@@ -146,7 +146,11 @@ def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Run
 
 def _settle_supersession(session: Session) -> None:
     """Mark obligations superseded by an earlier-due one for the same review, then what hung only on them."""
-    obligations = [f for f in session.facts.values() if f.fact == "obligation"]
+    # Sorted, so that notes are added in the same order on every backend.
+    obligations = sorted(
+        (f for f in session.facts.values() if f.fact == "obligation"),
+        key=lambda f: (f.due or date.min, f.kind, f.review or 0, f.id),
+    )
     superseded: set[str] = set()
     for winner in obligations:
         if winner.rule is None or not winner.rule.emit.supersedes or winner.status == "not_applicable":
@@ -166,18 +170,22 @@ def _settle_supersession(session: Session) -> None:
                 )
     if not superseded:
         return
-    # Anything derived only from superseded facts is superseded too; facts are
-    # visited parents-first, by derivation depth.
-    for fact in sorted(session.facts.values(), key=lambda f: f.depth):
-        if fact.id in superseded or fact.fact == "event":
-            continue
-        if fact.parents and fact.parents <= superseded:
-            superseded.add(fact.id)
-            if fact.fact == "obligation":
-                fact.notes.append("superseded: it was derived only from superseded obligations")
+    # Anything derived only from superseded facts is superseded too. Repeat until
+    # nothing changes: derivation order differs between backends, so no single
+    # pass over the facts is guaranteed to visit parents first.
+    changed = True
+    while changed:
+        changed = False
+        for fact in session.facts.values():
+            if fact.id in superseded or fact.fact == "event" or not fact.parents:
+                continue
+            if fact.parents <= superseded:
+                superseded.add(fact.id)
+                changed = True
+                if fact.fact == "obligation":
+                    fact.notes.append("superseded: it was derived only from superseded obligations")
     for fact_id in superseded:
-        fact = session.facts[fact_id]
-        fact.status = "superseded"
+        session.facts[fact_id].status = "superseded"
 
 
 def _first_parent(fact: Fact, session: Session) -> Fact | None:
@@ -185,7 +193,8 @@ def _first_parent(fact: Fact, session: Session) -> Fact | None:
     if not parents:
         return None
     live = [p for p in parents if p.status != "superseded"] or parents
-    return min(live, key=lambda p: (p.depth, p.due or date.min, p.id))
+    # By content, never by derivation order, so both backends explain alike.
+    return min(live, key=lambda p: (p.due or date.min, p.kind, p.id))
 
 
 def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:

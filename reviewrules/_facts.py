@@ -45,7 +45,10 @@ class Fact:
     notes: list[str] = field(default_factory=list)
     about: tuple[str, int | None] | None = None
     parents: set[str] = field(default_factory=set)
-    depth: int = 0
+    # The fact this one was derived from, as a sortable key. When two derivations
+    # give the same fact, the smaller key's account is kept, so the explanation
+    # does not depend on which engine derived it first.
+    origin: tuple[str, str, str] = ("", "", "")
     status_reason: str = ""
 
     @property
@@ -131,7 +134,11 @@ class Session:
         """Add a fact; True if it is new. A fact derived again only gains a parent."""
         existing = self.facts.get(fact.id)
         if existing is not None:
-            existing.parents |= fact.parents
+            if fact.origin < existing.origin:
+                fact.parents |= existing.parents
+                self.facts[fact.id] = fact
+            else:
+                existing.parents |= fact.parents
             return False
         if len(self.facts) >= MAX_FACTS_PER_CHILD:
             raise EvaluationError(
