@@ -7,6 +7,7 @@ bad case file or bad arguments; never a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -66,7 +67,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
-        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        with contextlib.redirect_stdout(out):  # --help goes where the caller asked
+            args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.command is None:
             raise _UsageError("missing command: evaluate, validate or policies (see 'reviewrules --help')")
         return _COMMANDS[args.command](args, out, err)

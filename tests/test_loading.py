@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import reviewrules
 from reviewrules import PolicyError, check_policy_file, load_policy
 
 INVALID = Path(__file__).parent / "fixtures" / "policies" / "invalid"
@@ -120,7 +119,7 @@ def test_a_policy_extends_a_sibling_file_before_a_bundled_one(tmp_path):
 
 
 def test_digest_changes_with_meaning_not_layout(tmp_path):
-    original = (Path(reviewrules.__file__).parent.parent / "policies" / "england.yaml").read_text()
+    original = (Path(__file__).parent.parent / "policies" / "england.yaml").read_text()
     relaid = tmp_path / "england.yaml"
     relaid.write_text("# a comment that changes nothing\n" + original.replace("\n\n", "\n"))
     changed = tmp_path / "changed.yaml"

@@ -1,0 +1,187 @@
+"""The command line, run in-process through main(argv)."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from reviewrules._cli import main
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "york-worked-example.yaml"
+INVALID_POLICIES = Path(__file__).parent / "fixtures" / "policies" / "invalid"
+INVALID_CASES = Path(__file__).parent / "fixtures" / "cases" / "invalid"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_evaluate_prints_the_contracts_json_for_one_child():
+    code, out, err = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["child"] == "C-0001"
+    assert data["as_of"] == "2025-04-01"
+    second = next(o for o in data["obligations"] if o["kind"] == "review.second")
+    assert (second["review"], second["due"], second["status"]) == (2, "2025-05-29", "pending")
+
+
+def test_evaluate_is_byte_identical_on_every_run():
+    first = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01")
+    second = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01")
+    assert first == second
+
+
+def test_evaluate_prints_a_text_table():
+    code, out, _ = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "--format", "text")
+    assert code == 0
+    assert out.splitlines()[0] == "C-0001: policy york v47, as of 2025-04-01"
+    row = next(line for line in out.splitlines() if "review.second" in line)
+    assert row.split()[:4] == ["2025-05-29", "pending", "review.second", "2"]
+
+
+def test_evaluate_wraps_many_children_in_results(tmp_path):
+    case = {"child": {"id": "A"}, "events": [{"type": "became_looked_after", "date": "2025-02-03"}]}
+    other = {"child": {"id": "B"}, "events": [{"type": "became_looked_after", "date": "2025-03-03"}]}
+    path = tmp_path / "caseload.json"
+    path.write_text(json.dumps({"children": [case, other]}))
+    code, out, _ = run("evaluate", str(path), "--policy", "england", "--as-of", "2025-04-01")
+    assert code == 0
+    data = json.loads(out)
+    assert [r["child"] for r in data["results"]] == ["A", "B"]
+    # 20 working days after Mon 3 March 2025 is Mon 31 March.
+    assert data["results"][1]["obligations"][0]["due"] == "2025-03-31"
+
+
+def test_evaluate_with_explain_includes_the_arithmetic():
+    code, out, _ = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "--explain")
+    second = next(o for o in json.loads(out)["obligations"] if o["kind"] == "review.second")
+    assert second["trace"][-1]["arithmetic"] == "2025-02-27 + 91 days = 2025-05-29"
+
+
+def test_evaluate_with_either_backend_prints_the_same_bytes():
+    from reviewrules._engine_durable import available
+
+    if not available():
+        pytest.skip("durable-rules does not import on this Python")
+    a = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "--backend", "durable")
+    b = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "--backend", "python")
+    assert a == b
+
+
+def test_a_bad_case_file_exits_2_with_one_line_per_problem_and_no_traceback():
+    code, out, err = run("evaluate", str(INVALID_CASES / "many-children.yaml"), "--policy", "york")
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert "child B, event 1: $.children[1].events[0].date: impossible date '2025-04-31'" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_a_bad_policy_exits_2_naming_file_line_and_column():
+    code, _, err = run("evaluate", str(EXAMPLE), "--policy", str(INVALID_POLICIES / "offset-no-unit.yaml"))
+    assert code == 2
+    assert err.startswith(f"{INVALID_POLICIES / 'offset-no-unit.yaml'}:11:15: ")
+
+
+def test_an_unknown_policy_id_exits_2():
+    code, _, err = run("evaluate", str(EXAMPLE), "--policy", "narnia")
+    assert code == 2
+    assert "no bundled policy 'narnia'" in err
+
+
+def test_a_missing_case_file_exits_2():
+    code, _, err = run("evaluate", "no-such-case.yaml", "--policy", "york")
+    assert (code, err.strip()) == (2, "no-such-case.yaml: no such file")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "missing command"),
+        (["evaluate", "case.yaml"], "the following arguments are required: --policy"),
+        (["evaluate", "case.yaml", "--policy", "york", "--format", "xml"], "invalid choice: 'xml'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_single_line(argv, message):
+    code, out, err = run(*argv)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_a_bad_as_of_date_exits_2():
+    code, _, err = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-13-01")
+    assert code == 2
+    assert "as-of date" in err
+
+
+def test_validate_accepts_good_files_and_says_what_they_are():
+    code, out, err = run("validate", str(ROOT / "policies" / "york.yaml"), str(EXAMPLE))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"{ROOT / 'policies' / 'york.yaml'}: ok (policy)", f"{EXAMPLE}: ok (case)"]
+
+
+def test_validate_reports_every_problem_in_every_file():
+    code, _, err = run(
+        "validate", str(INVALID_POLICIES / "many-problems.yaml"), str(INVALID_CASES / "impossible-date.yaml")
+    )
+    assert code == 2
+    assert len(err.splitlines()) == 4
+
+
+def test_validate_json_gives_codes_and_locations():
+    code, out, _ = run("validate", "--format", "json", str(INVALID_POLICIES / "duplicate-rule-id.yaml"))
+    assert code == 2
+    (report,) = json.loads(out)["files"]
+    assert report["kind"] == "policy" and report["ok"] is False
+    assert report["problems"][0] == {
+        "code": "duplicate-rule",
+        "message": "duplicate rule id 'initial-review' (first defined on line 6); give each rule its own id",
+        "file": str(INVALID_POLICIES / "duplicate-rule-id.yaml"),
+        "line": 12,
+        "column": 9,
+        "rule": "initial-review",
+        "path": "$.rules[1].id",
+    }
+
+
+def test_validate_refuses_a_yaml_bomb():
+    code, _, err = run("validate", str(INVALID_POLICIES / "yaml-bomb.yaml"))
+    assert code == 2
+    assert "YAML bomb" in err
+
+
+def test_policies_lists_the_bundled_policies_with_source_and_version():
+    code, out, _ = run("policies")
+    assert code == 0
+    york = next(line for line in out.splitlines() if line.startswith("york "))
+    assert "v47" in york and "2024-03-15" in york and "City of York Council" in york
+    code, out, _ = run("policies", "--format", "json")
+    ids = [p["id"] for p in json.loads(out)["policies"]]
+    assert "england" in ids and "york" in ids
+
+
+def test_help_exits_0():
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "evaluate" in out
+
+
+def test_python_dash_m_runs_the_same_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reviewrules", "evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0
+    assert done.stdout == run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01")[1]
