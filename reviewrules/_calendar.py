@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Callable
 
 import holidays
 from dateutil.relativedelta import relativedelta
@@ -146,7 +147,7 @@ def add_months(start: date, amount: int, direction: str = "after") -> Shift:
     return Shift(start, start + delta if direction == "after" else start - delta, amount, "months", direction)
 
 
-_BY_UNIT = {
+_BY_UNIT: dict[str, Callable[[date, int, str], Shift]] = {
     "working_days": add_working_days,
     "days": add_days,
     "weeks": add_weeks,

@@ -128,6 +128,7 @@ def cases_from_document(doc: Document) -> tuple[list[Case], list[Problem]]:
     if not isinstance(data, dict):
         return [], [doc.problem((), "a case file must be a mapping with child and events, or children", code="schema")]
     raw_problems = [] if case_shape_ok(data) else schema_problems(doc, "case")
+    entries: list[tuple[tuple[str | int, ...], Any]]
     if isinstance(data.get("children"), list):
         entries = [(("children", i), c) for i, c in enumerate(data["children"])]
     else:
@@ -338,7 +339,7 @@ def _history_problems(
                 )
         if event.type == "review_scheduled":
             number = event.review
-            if number in scheduled:
+            if number is not None and number in scheduled:
                 yield (
                     f"review {number} is scheduled twice (events {scheduled[number].index + 1} and {event.index + 1}); "
                     "give only its current booking",
@@ -346,7 +347,8 @@ def _history_problems(
                     "duplicate-event",
                     event.index,
                 )
-            scheduled[number] = event
+            if number is not None:
+                scheduled[number] = event
         if event.type == "recommendation_made":
             rec_id = event.get("id")
             if rec_id in recommendations:

@@ -39,9 +39,9 @@ def _event_ok(event: Any) -> bool:
     if not isinstance(event, dict):
         return False
     kind = event.get("type")
-    fields = EVENT_FIELDS.get(kind) if isinstance(kind, str) else None
-    if fields is None:
+    if not isinstance(kind, str) or kind not in EVENT_FIELDS:
         return False
+    fields = EVENT_FIELDS[kind]
     date = event.get("date")
     if not isinstance(date, str) or _DATE.match(date) is None:
         return False

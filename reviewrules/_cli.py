@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from dataclasses import asdict
-from typing import Sequence, TextIO
+from typing import NoReturn, Sequence, TextIO
 
 from ._case import cases_from_document, load_case_file
 from ._errors import Problem, ReviewRulesError
@@ -35,7 +35,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
         raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 

@@ -8,11 +8,11 @@ status against the as-of date.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
-from dateutil.relativedelta import relativedelta
 
 from ._calendar import Shift, shift
-from ._case import Event
+from ._conditions import birthday, conditions_hold, done_date, review_meeting
 from ._facts import CaseIndex, Fact, Session, fact_id
 from ._policy import Rule, Trigger
 from ._vocabulary import is_review_kind
@@ -22,9 +22,12 @@ __all__ = ["derive", "event_facts", "trigger_matches"]
 
 def event_facts(index: CaseIndex) -> list[Fact]:
     facts = []
+    seen: Counter[tuple[str, object]] = Counter()
     for event in index.events:
         fields = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
         fields["date"] = event.date.isoformat()
+        seen[(event.type, event.review)] += 1
+        fields["occurrence"] = seen[(event.type, event.review)]
         facts.append(
             Fact(
                 id=fact_id("event", event.index),
@@ -34,6 +37,7 @@ def event_facts(index: CaseIndex) -> list[Fact]:
                 event=event,
                 review=event.review,
                 due=event.date,
+                trigger_label=event.label(),
             )
         )
     return facts
@@ -54,17 +58,24 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
         return []
     index = session.index
     emit = rule.emit
-    if emit.fact == "notice":
-        return [_notice(rule, trigger)]
     review = _review_number(rule, trigger, index)
-    anchor, anchor_label = _anchor(rule, trigger, review, session)
+    anchor, anchor_label = _anchor(rule, trigger, session)
     if emit.anchor is not None and anchor is None:
         return []
-    if not _child_conditions_hold(rule, trigger, anchor, session):
+    on = anchor or trigger.done or trigger.due
+    assert on is not None
+    if not conditions_hold(rule, trigger, on, session):
         return []
+    counted = _count(rule, anchor) if anchor is not None and emit.offset is not None else None
+    when = counted.end if counted is not None else anchor
+    if emit.fact == "notice":
+        return [_notice(rule, trigger, when or trigger.due, anchor_label)]
+    if emit.fact == "lapse":
+        return [_lapse(rule, trigger, when, counted, anchor_label)]
     if emit.fact == "escalation":
-        return _escalation(rule, trigger, anchor, anchor_label, index)
-    return [_obligation(rule, trigger, review, anchor, anchor_label, index)]
+        return _escalation(rule, trigger, anchor, anchor_label, counted, index)
+    assert anchor is not None and when is not None
+    return [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, index)]
 
 
 def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:
@@ -80,54 +91,32 @@ def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:
     return None if trigger.review is None else trigger.review + 1
 
 
-def _anchor(rule: Rule, trigger: Fact, review: int | None, session: Session) -> tuple[date | None, str]:
+def _anchor(rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, str]:
     spec = rule.emit.anchor
     index = session.index
     if spec is None:
-        if rule.emit.fact == "escalation":
-            # The contract: an escalation is raised the first day the obligation is overdue.
-            return trigger.due, f"{_describe_fact(trigger)} due {trigger.due}"
         return None, ""
     if spec.name == "event":
-        return trigger.due, f"{trigger.kind} on {trigger.due}"
+        return trigger.due, f"{trigger.trigger_label} on {trigger.due}"
     if spec.name == "due":
         return trigger.due, f"{_describe_fact(trigger)} due {trigger.due}"
     if spec.name == "done":
-        what = "held" if is_review_kind(trigger.kind) else "completed"
+        what = "held" if is_review_kind(trigger.kind) else "done"
         return trigger.done, f"{_describe_fact(trigger)} {what} {trigger.done}"
     if spec.name == "raised":
         return trigger.due, f"{trigger.kind} raised {trigger.due}"
     if spec.name == "review_date":
-        number = trigger.review
-        held = index.held_date(number)
-        if held is not None:
-            return held, f"review {number} held {held}"
-        if number in index.scheduled:
-            return index.scheduled[number], f"review {number} scheduled for {index.scheduled[number]}"
-        if is_review_kind(trigger.kind) and trigger.due is not None:
-            return trigger.due, f"review {number} not yet scheduled; counted from its due date {trigger.due}"
-        return None, ""
-    # A birthday: the same day of the month N years on (29 February -> 28 February).
-    if index.dob is None:
+        return review_meeting(index, trigger.review, trigger)
+    if spec.name == "field":
+        assert trigger.event is not None and spec.field is not None
+        value = trigger.event.get(spec.field)
+        return value, (f"{trigger.kind} {spec.field} date {value}" if value is not None else "")
+    assert spec.years is not None
+    day = birthday(index, spec.years)
+    if day is None:
         session.note(f"rule {rule.qualified_id} counts from the child's {spec.years}th birthday, but no date of birth is given")
         return None, ""
-    birthday = index.dob + relativedelta(years=spec.years)
-    return birthday, f"{spec.years}th birthday {birthday}"
-
-
-def _child_conditions_hold(rule: Rule, trigger: Fact, anchor: date | None, session: Session) -> bool:
-    when = rule.when
-    if when.age_under is None and when.age_at_least is None:
-        return True
-    on = anchor or trigger.done or trigger.due
-    assert on is not None
-    age = session.index.age_on(on)
-    if age is None:
-        session.note(f"rule {rule.qualified_id} depends on the child's age, but no date of birth is given")
-        return False
-    if when.age_under is not None and age >= when.age_under:
-        return False
-    return when.age_at_least is None or age >= when.age_at_least
+    return day, f"{spec.years}th birthday {day}"
 
 
 def _origin(trigger: Fact) -> tuple[str, str, str]:
@@ -145,11 +134,15 @@ def _count(rule: Rule, anchor: date) -> Shift:
 
 
 def _obligation(
-    rule: Rule, trigger: Fact, review: int | None, anchor: date | None, anchor_label: str, index: CaseIndex
+    rule: Rule,
+    trigger: Fact,
+    review: int | None,
+    anchor: date,
+    anchor_label: str,
+    due: date,
+    counted: Shift | None,
+    index: CaseIndex,
 ) -> Fact:
-    assert anchor is not None
-    counted = _count(rule, anchor)
-    due = counted.end
     kind = rule.emit.kind
     notes = list(rule.notes)
     for alt in rule.alternatives:
@@ -158,11 +151,7 @@ def _obligation(
         if other.end != due:
             text += f", {abs((other.end - due).days)} days {'later' if other.end > due else 'earlier'}"
         notes.append(text + (f". {alt.note}" if alt.note else ""))
-    if is_review_kind(kind):
-        done = index.held_date(review)
-    else:
-        window_start, window_end = _task_window(rule, trigger, index)
-        done = index.completion(kind, review, window_start, window_end)
+    done = done_date(rule, trigger, review, anchor, index)
     status, reason = _status(due, done, trigger, index)
     if status == "not_applicable":
         notes.append(reason)
@@ -189,23 +178,8 @@ def _obligation(
         parents={trigger.id},
         origin=_origin(trigger),
         status_reason=reason,
+        trigger_label=_describe_fact(trigger),
     )
-
-
-def _task_window(rule: Rule, trigger: Fact, index: CaseIndex) -> tuple[date | None, date | None]:
-    """A task with no review number is done by the first completion after its trigger
-    and before the next event that would trigger it again (one placement plan per placement)."""
-    if trigger.fact != "event" or trigger.event is None:
-        return trigger.due, None
-    this: Event = trigger.event
-    later = [
-        e
-        for e in index.events
-        if e.type in rule.when.kinds
-        and (e.date, e.index) > (this.date, this.index)
-        and all(c.test(dict(e.fields)) for c in rule.when.where)
-    ]
-    return this.date, (min(later, key=lambda e: (e.date, e.index)).date if later else None)
 
 
 def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex) -> tuple[str, str]:
@@ -225,54 +199,78 @@ def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex) -> tu
 
 
 def _escalation(
-    rule: Rule, trigger: Fact, anchor: date | None, anchor_label: str, index: CaseIndex
+    rule: Rule, trigger: Fact, anchor: date | None, anchor_label: str, counted: Shift | None, index: CaseIndex
 ) -> list[Fact]:
-    assert anchor is not None
-    counted: Shift | None = None
-    if rule.emit.offset is None:
-        raised = anchor + timedelta(days=1)
-    else:
-        counted = _count(rule, anchor)
+    assert trigger.due is not None
+    if counted is not None:
         raised = counted.end
+    elif anchor is not None:
+        raised = anchor
+    elif trigger.fact == "obligation":
+        # The contract: an escalation is raised the first day the obligation is overdue.
+        raised = trigger.due + timedelta(days=1)
+        anchor, anchor_label = trigger.due, f"{_describe_fact(trigger)} due {trigger.due}"
+    else:  # on the day of the event, or of the escalation it follows
+        raised = trigger.due
+        anchor, anchor_label = trigger.due, f"{trigger.trigger_label or trigger.kind} on {trigger.due}"
     if raised > index.as_of:
         return []
-    about = (trigger.kind, trigger.review) if trigger.fact == "obligation" else trigger.about
-    about_kind, about_review = about if about is not None else (trigger.kind, trigger.review)
-    fields: dict[str, object] = {"to": rule.emit.to or ""}
+    about = trigger.about if trigger.fact == "escalation" and trigger.about else (trigger.kind, trigger.review)
     return [
         Fact(
-            id=fact_id("escalation", rule.emit.kind, about_kind, about_review, raised, rule.qualified_id),
+            id=fact_id("escalation", rule.emit.kind, about[0], about[1], raised, rule.qualified_id),
             fact="escalation",
             kind=rule.emit.kind,
-            fields=fields,
+            fields={"to": rule.emit.to or ""},
             rule=rule,
-            review=about_review,
+            review=about[1],
             due=raised,
             to=rule.emit.to,
             anchor=anchor,
             anchor_label=anchor_label,
             shift=counted,
             notes=list(rule.notes),
-            about=(about_kind, about_review),
+            about=about,
             parents={trigger.id},
             origin=_origin(trigger),
-            )
+            trigger_label=trigger.trigger_label or _describe_fact(trigger),
+        )
     ]
 
 
-def _notice(rule: Rule, trigger: Fact) -> Fact:
-    event = trigger.event
-    assert event is not None and trigger.due is not None
+def _notice(rule: Rule, trigger: Fact, day: date | None, anchor_label: str) -> Fact:
+    assert day is not None
+    label = trigger.trigger_label if trigger.fact == "event" else _describe_fact(trigger)
     return Fact(
-        id=fact_id("notice", rule.emit.kind, event.index, rule.qualified_id),
+        id=fact_id("notice", rule.emit.kind, trigger.id, rule.qualified_id),
         fact="notice",
         kind=rule.emit.kind,
         fields={},
         rule=rule,
-        event=event,
-        due=trigger.due,
+        event=trigger.event,
+        review=trigger.review,
+        due=day,
         notes=list(rule.notes),
-        anchor_label=f"{event.label()} on {event.date}",
+        anchor_label=anchor_label or f"{label} on {day}",
+        parents={trigger.id},
+        origin=_origin(trigger),
+        trigger_label=label,
+    )
+
+
+def _lapse(rule: Rule, trigger: Fact, day: date | None, counted: Shift | None, anchor_label: str) -> Fact:
+    """A marker: the obligation that triggered it lapses if it falls due on or after ``day``.
+    Applied once all rules have run (see _settle)."""
+    assert day is not None
+    return Fact(
+        id=fact_id("lapse", trigger.id, rule.qualified_id),
+        fact="lapse",
+        kind="lapse",
+        fields={},
+        rule=rule,
+        due=day,
+        anchor_label=anchor_label,
+        shift=counted,
         parents={trigger.id},
         origin=_origin(trigger),
     )

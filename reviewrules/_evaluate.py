@@ -23,6 +23,7 @@ from ._facts import CaseIndex, Fact, Session
 from ._loading import load_policy
 from ._policy import Policy
 from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
+from ._settle import settle
 from ._vocabulary import OBLIGATION_KINDS
 
 __all__ = ["evaluate", "evaluate_many", "BACKENDS", "default_backend"]
@@ -140,52 +141,8 @@ def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Run
     if index.start is None:
         session.note(f"as of {as_of} the child had not yet become looked after")
     runner(compiled, session, event_facts(index))
-    _settle_supersession(session)
+    settle(session)
     return _result(case, policy, as_of, session)
-
-
-def _settle_supersession(session: Session) -> None:
-    """Mark obligations superseded by an earlier-due one for the same review, then what hung only on them."""
-    # Sorted, so that notes are added in the same order on every backend.
-    obligations = sorted(
-        (f for f in session.facts.values() if f.fact == "obligation"),
-        key=lambda f: (f.due or date.min, f.kind, f.review or 0, f.id),
-    )
-    superseded: set[str] = set()
-    for winner in obligations:
-        if winner.rule is None or not winner.rule.emit.supersedes or winner.status == "not_applicable":
-            continue
-        for other in obligations:
-            if (
-                other.kind in winner.rule.emit.supersedes
-                and other.review == winner.review
-                and other.id != winner.id
-                and other.due is not None
-                and winner.due is not None
-                and other.due > winner.due
-            ):
-                superseded.add(other.id)
-                other.notes.append(
-                    f"superseded by {winner.kind} for review {winner.review}, due {winner.due} ({winner.rule.qualified_id})"
-                )
-    if not superseded:
-        return
-    # Anything derived only from superseded facts is superseded too. Repeat until
-    # nothing changes: derivation order differs between backends, so no single
-    # pass over the facts is guaranteed to visit parents first.
-    changed = True
-    while changed:
-        changed = False
-        for fact in session.facts.values():
-            if fact.id in superseded or fact.fact == "event" or not fact.parents:
-                continue
-            if fact.parents <= superseded:
-                superseded.add(fact.id)
-                changed = True
-                if fact.fact == "obligation":
-                    fact.notes.append("superseded: it was derived only from superseded obligations")
-    for fact_id in superseded:
-        session.facts[fact_id].status = "superseded"
 
 
 def _first_parent(fact: Fact, session: Session) -> Fact | None:
@@ -263,7 +220,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                 )
             )
         elif fact.fact == "escalation":
-            if fact.status == "superseded":
+            if fact.status in ("superseded", "not_applicable"):
                 continue
             assert fact.about is not None and fact.due is not None
             escalations.append(
@@ -279,9 +236,11 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                 )
             )
         elif fact.fact == "notice":
-            assert fact.event is not None and fact.due is not None
+            if fact.status in ("superseded", "not_applicable"):
+                continue
+            assert fact.due is not None
             notices.append(
-                Notice(fact.kind, fact.due, fact.event.label(), rule.qualified_id, rule.source, tuple(fact.notes))
+                Notice(fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes))
             )
     obligations.sort(key=lambda o: (o.due, o.kind, o.review or 0, o.rule, o.status))
     escalations.sort(key=lambda e: (e.raised, e.kind, e.about.kind, e.about.review or 0, e.rule))

@@ -44,6 +44,7 @@ class Fact:
     shift: Shift | None = None
     notes: list[str] = field(default_factory=list)
     about: tuple[str, int | None] | None = None
+    trigger_label: str = ""
     parents: set[str] = field(default_factory=set)
     # The fact this one was derived from, as a sortable key. When two derivations
     # give the same fact, the smaller key's account is kept, so the explanation
@@ -80,6 +81,7 @@ class CaseIndex:
         self.events = [e for e in case.events if e.date <= as_of or e.type == "review_scheduled"]
         self.ignored = [e for e in case.events if not (e.date <= as_of or e.type == "review_scheduled")]
         starts = [e for e in self.events if e.type == "became_looked_after"]
+        self.start_event: Event | None = starts[0] if starts else None
         self.start: date | None = starts[0].date if starts else None
         ends = [e for e in self.events if e.type == "ceased_looked_after"]
         self.end: date | None = ends[0].date if ends else None
@@ -110,6 +112,17 @@ class CaseIndex:
             if (start is None or day >= start) and (end is None or day < end):
                 return day
         return None
+
+    def placement_type_on(self, day: date) -> str | None:
+        """The placement type given by the latest event on or before ``day`` that gives one."""
+        found = None
+        for event in self.events:
+            if event.date > day:
+                break
+            value = event.get("placement_type")
+            if value is not None:
+                found = value
+        return found
 
     def age_on(self, day: date) -> int | None:
         if self.dob is None:

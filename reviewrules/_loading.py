@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ._errors import PolicyError, Problem
 from ._policy import DocumentInfo, Policy
-from ._policy_check import build_rules, merge_layers, resolved_problems
+from ._policy_check import merge_layers, resolved_problems
+from ._rule_builder import build_rules
 from ._resources import bundled_policy_ids, bundled_policy_path, policies_dir
 from ._schema import schema_problems
 from ._yaml import POLICY_LIMITS, Document, load_document

@@ -19,6 +19,7 @@ __all__ = [
     "Anchor",
     "Alternative",
     "Emission",
+    "MetBy",
     "Rule",
     "DocumentInfo",
     "Policy",
@@ -132,6 +133,9 @@ class Trigger:
     status: tuple[str, ...] | None = None
     age_under: int | None = None
     age_at_least: int | None = None
+    episode: tuple[Condition, ...] = ()  # tested on the became_looked_after event
+    first_review_after_birthday: int | None = None
+    placement_type: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         text = f"{self.fact} {' or '.join(self.kinds)}"
@@ -139,10 +143,16 @@ class Trigger:
             text += f" with status {' or '.join(self.status)}"
         for cond in self.where:
             text += f", {cond.describe()}"
+        for cond in self.episode:
+            text += f", care episode {cond.describe()}"
         if self.age_under is not None:
             text += f", child under {self.age_under}"
         if self.age_at_least is not None:
             text += f", child aged {self.age_at_least} or over"
+        if self.first_review_after_birthday is not None:
+            text += f", the first review after the {self.first_review_after_birthday}th birthday"
+        if self.placement_type is not None:
+            text += f", placement type {' or '.join(self.placement_type)}"
         return text
 
 
@@ -150,10 +160,13 @@ class Trigger:
 class Anchor:
     """The date an offset counts from."""
 
-    name: str  # event, due, done, review_date, raised, birthday
+    name: str  # event, due, done, review_date, raised, birthday, field
     years: int | None = None  # for birthday
+    field: str | None = None  # for field: a date field of the triggering event
 
     def describe(self) -> str:
+        if self.name == "field":
+            return f"the event's {self.field} date"
         return {
             "event": "the date of the event",
             "due": "the due date of the obligation that triggered it",
@@ -173,14 +186,25 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class MetBy:
+    """What shows an obligation was met."""
+
+    how: str  # "review", "task" or "event"
+    events: tuple[str, ...] = ()
+    where: tuple[Condition, ...] = ()
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Emission:
-    fact: str  # "obligation", "escalation" or "notice"
-    kind: str
+    fact: str  # "obligation", "escalation", "notice" or "lapse"
+    kind: str  # empty for a lapse
     review: int | str | None = None  # int, "same", "next" or None
     anchor: Anchor | None = None
     offset: Offset | None = None
     to: str | None = None
     supersedes: tuple[str, ...] = ()
+    met_by: MetBy | None = None
 
 
 @dataclass(frozen=True)
@@ -204,9 +228,15 @@ class Rule:
 
     def timescale(self) -> str:
         """The rule's timescale in words: '20 working days after the date of the event'."""
-        if self.emit.offset is None or self.emit.anchor is None:
+        anchor, offset = self.emit.anchor, self.emit.offset
+        if self.emit.fact == "lapse":
+            assert anchor is not None
+            return f"lapses if due on or after {anchor.describe()}"
+        if anchor is not None and offset is None:
+            return f"on {anchor.describe()}"
+        if offset is None or anchor is None:
             return "on the date of the event" if self.emit.fact == "notice" else "the day after it falls due"
-        return f"{self.emit.offset.words()} {self.emit.anchor.describe()}"
+        return f"{offset.words()} {anchor.describe()}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ The JSON Schemas in ``schemas/`` list the same names; a test keeps them in step.
 from __future__ import annotations
 
 __all__ = [
+    "EVENT_DERIVED_FIELDS",
     "EVENT_FIELDS",
     "EVENT_REQUIRED",
     "EVENT_TYPES",
@@ -33,6 +34,9 @@ EVENT_FIELDS: dict[str, dict[str, str]] = {
     "significant_event": {"category": "category"},
     "recommendation_made": {"id": "string", "starred": "boolean", "tracked": "boolean", "due": "date", "review": "review"},
     "recommendation_resolved": {"id": "string"},
+    "recommendation_disputed": {"id": "string"},
+    "dispute_escalated": {"stage": "string", "id": "string"},
+    "review_meetings_reduced": {},
     "ceased_looked_after": {},
 }
 for _fields in EVENT_FIELDS.values():
@@ -45,7 +49,14 @@ EVENT_REQUIRED: dict[str, tuple[str, ...]] = {
     "significant_event": ("category",),
     "recommendation_made": ("id",),
     "recommendation_resolved": ("id",),
+    "recommendation_disputed": ("id",),
+    "dispute_escalated": ("stage",),
 }
+
+# Fields the library adds to every event fact, which rules may test with `where`:
+# occurrence is 1 for the first event of its type (for the same review, where the
+# event names one), 2 for the second, and so on.
+EVENT_DERIVED_FIELDS = ("occurrence",)
 
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_FIELDS)
 
@@ -71,15 +82,37 @@ OBLIGATION_KINDS: dict[str, str] = {
     "meeting.unplanned_ending": "meeting after a placement ends on an unplanned basis",
     "prep.change_confirmation": "business support asks the social worker to confirm any changes to the meeting",
     "post.service_manager_response": "service manager considers the review decisions and says if they disagree",
+    "post.care_plan_available": "updated care plan available to the IRO after the review",
+    "review.reconvened": "an adjourned review meeting reconvened",
+    "meeting.annual_review_meeting": "a review meeting at least once a year where reviews are held without meetings",
+    "target.subsequent_review": "the date a review is arranged for as a target, inside its limit",
+    "plan.pep_review": "personal education plan reviewed",
+    "plan.health_plan_review": "health care plan reviewed",
+    "prep.preparatory_document_distributed": "the home's preparatory document available for distribution",
+    "recommendation.tracked_resolved": "a tracked recommendation resolved by the date agreed for it",
+    "recommendation.strategic_manager_concerns": "strategic manager raises any concerns about starred recommendations",
+    "recommendation.agreement": "manager and IRO agree or change the starred recommendations",
+    "recommendation.dispute_agreement": "agreement reached on disputed starred recommendations",
+    "post.starred_record_distributed": "review form with the confirmed starred recommendations distributed",
+    "cafcass.decision": "CAFCASS decides whether to take the case to court after a referral",
+    "advice.under_five_review": "care plan of a child under five reviewed every three months (good practice, not a limit)",
 }
 
 ESCALATION_KINDS: dict[str, str] = {
     "escalation.review_overdue": "a review is overdue on the as-of date",
     "escalation.task_overdue": "a task before or after a review is overdue on the as-of date",
+    "escalation.second_adjournment": "a review adjourned more than once",
+    "escalation.tracked_recommendation": "a tracked recommendation not resolved by its agreed date",
+    "escalation.dispute_stage": "a dispute about the care plan moves up the resolution ladder",
+    "escalation.starred_dispute": "no agreement on disputed starred recommendations in time: the IRO registers a dispute",
+    "escalation.care_plan_unavailable": "the updated care plan is not available to the IRO in time",
+    "escalation.minutes_pursued": "the review minutes are not available: the home's manager pursues them",
 }
 
 NOTICE_KINDS: dict[str, str] = {
     "notice.consider_early_review": "an event on the policy's list of significant events: consider an early review",
+    "notice.early_review_required": "an event after which the policy requires a review, with no set time limit",
+    "notice.consider_staying_put": "the first review after the 16th birthday in foster care should consider Staying Put",
 }
 
 SIGNIFICANT_EVENT_CATEGORIES: dict[str, str] = {
@@ -98,6 +131,12 @@ SIGNIFICANT_EVENT_CATEGORIES: dict[str, str] = {
     "placement_instability": "unexpected changes in the placement that may affect stability or safeguarding",
     "permanence_panel_decision": "a panel decision in relation to permanency",
     "risk_of_harm": "the home, parents or area authority are concerned the child is at risk of harm",
+    "permanently_excluded": "the child is permanently excluded from school",
+    "iro_request": "the IRO asks for a review",
+    "parent_request": "a parent, carer or other significant person asks for a review",
+    "care_plan_change": "a change in circumstances that may affect the overall aim or timescales of the care plan",
+    "discharge_proposed": "a proposal to discharge the child from section 20 accommodation",
+    "custody_release_proposed": "a proposal to discharge the child from a secure training centre or young offenders institution",
 }
 
 STATUSES = ("pending", "overdue", "met", "late", "not_applicable", "superseded")
