@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from dataclasses import asdict
+from pathlib import Path
 from typing import NoReturn, Sequence, TextIO
 
 from ._case import cases_from_document, load_case_file
@@ -20,12 +21,14 @@ from ._errors import Problem, ReviewRulesError
 from ._evaluate import BACKENDS, evaluate_many
 from ._loading import check_policy_file, load_policy
 from ._render import policies_text, result_text, to_json, write_json_results
-from ._resources import bundled_policy_ids
+from ._resources import bundled_policy_ids, bundled_scenarios_dir
+from ._scenarios import find_scenarios, run_scenarios
 from ._yaml import load_document
 
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_FAILED = 1  # scenarios failed, or rules not exercised
 EXIT_PROBLEMS = 2
 EXIT_INTERNAL = 3
 
@@ -60,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
 
     po = sub.add_parser("policies", help="list the bundled policies with their source and version")
     po.add_argument("--format", choices=("text", "json"), default="text")
+
+    te = sub.add_parser("test", help="run YAML scenario tests (default: the bundled ones)")
+    te.add_argument("paths", metavar="PATH", nargs="*", help="scenario files or directories")
+    te.add_argument("--backend", choices=BACKENDS, default="auto")
+    te.add_argument("--coverage", action="store_true", help="list rules no scenario exercised (and fail if any)")
     return parser
 
 
@@ -70,7 +78,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         with contextlib.redirect_stdout(out):  # --help goes where the caller asked
             args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.command is None:
-            raise _UsageError("missing command: evaluate, validate or policies (see 'reviewrules --help')")
+            raise _UsageError("missing command: evaluate, validate, policies or test (see 'reviewrules --help')")
         return _COMMANDS[args.command](args, out, err)
     except _UsageError as exc:
         err.write(f"reviewrules: error: {exc}\n")
@@ -160,7 +168,40 @@ def _policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"evaluate": _evaluate, "validate": _validate, "policies": _policies}
+def _relative(path: Path) -> str:
+    """A path relative to the working directory when it lies below it, for shorter messages."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    paths = args.paths or [_relative(bundled_scenarios_dir())]
+    report = run_scenarios(find_scenarios(paths), backend=args.backend)
+    for outcome in report.outcomes:
+        out.write(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.scenario.file}: {outcome.scenario.name}\n")
+        for failure in outcome.failures:
+            out.write(f"  {failure}\n")
+    for problem in report.problems:
+        err.write(problem + "\n")
+    passed = sum(1 for o in report.outcomes if o.passed)
+    out.write(f"{len(report.outcomes)} scenarios: {passed} passed, {len(report.outcomes) - passed} failed\n")
+    gaps = report.unexercised() if args.coverage else {}
+    if args.coverage:
+        if gaps:
+            out.write("Rules no scenario exercised:\n")
+            for policy_id, rules in gaps.items():
+                for rule in rules:
+                    out.write(f"  {policy_id}: {rule.qualified_id} ({rule.file}:{rule.line})\n")
+        else:
+            out.write("Every rule of every policy tested was exercised by a scenario.\n")
+    if report.problems:
+        return EXIT_PROBLEMS
+    return EXIT_FAILED if passed < len(report.outcomes) or gaps else EXIT_OK
+
+
+_COMMANDS = {"evaluate": _evaluate, "validate": _validate, "policies": _policies, "test": _test}
 
 
 def run() -> None:

@@ -12,7 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["policies_dir", "schemas_dir", "load_schema", "bundled_policy_path", "bundled_policy_ids"]
+__all__ = [
+    "policies_dir",
+    "schemas_dir",
+    "bundled_scenarios_dir",
+    "load_schema",
+    "bundled_policy_path",
+    "bundled_policy_ids",
+]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -30,6 +37,14 @@ def policies_dir() -> Path:
 
 def schemas_dir() -> Path:
     return _find("schemas")
+
+
+def bundled_scenarios_dir() -> Path:
+    """The scenarios that prove the bundled policies (tests/scenarios in a checkout)."""
+    for candidate in (_PACKAGE / "scenarios", _PACKAGE.parent / "tests" / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("reviewrules is installed without its scenarios/ directory")
 
 
 @lru_cache(maxsize=None)

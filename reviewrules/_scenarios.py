@@ -32,12 +32,12 @@ from ._case import Case, cases_from_document
 from ._errors import CaseError, Problem, ReviewRulesError
 from ._evaluate import evaluate
 from ._loading import load_policy, locate_policy
-from ._policy import Policy
+from ._policy import Policy, Rule
 from ._result import Result
 from ._schema import schema_problems
 from ._yaml import Document, load_document
 
-__all__ = ["Scenario", "ScenarioOutcome", "load_scenario", "run_scenario", "find_scenarios"]
+__all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 
 _ITEM_KEYS = {
     "obligations": {"kind", "review", "due", "status", "done", "owner", "rule", "note"},
@@ -192,3 +192,38 @@ def run_scenario(scenario: Scenario, backend: str = "auto") -> ScenarioOutcome:
         if hits:
             failures.append(f"{scenario.file}:{line}: expected no item like {_describe(unwanted)}, found {len(hits)}")
     return ScenarioOutcome(scenario, tuple(failures), frozenset(exercised), result)
+
+
+@dataclass(frozen=True)
+class ScenarioReport:
+    outcomes: tuple[ScenarioOutcome, ...]
+    problems: tuple[str, ...]  # scenario files that could not be read
+    policies: tuple[Policy, ...]
+
+    def unexercised(self) -> dict[str, list[Rule]]:
+        """Per policy tested, the rules no passing scenario's expectations matched."""
+        exercised: dict[str, set[str]] = {}
+        for outcome in self.outcomes:
+            exercised.setdefault(outcome.scenario.policy.digest, set()).update(outcome.exercised)
+        gaps: dict[str, list[Rule]] = {}
+        for policy in self.policies:
+            seen = exercised.get(policy.digest, set())
+            missing = [rule for rule in policy.rules if rule.qualified_id not in seen]
+            if missing:
+                gaps[policy.id] = missing
+        return gaps
+
+
+def run_scenarios(paths: Iterable[Path], backend: str = "auto") -> ScenarioReport:
+    cache: dict[str, Policy] = {}
+    outcomes: list[ScenarioOutcome] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            scenario = load_scenario(path, cache)
+        except ReviewRulesError as exc:
+            problems.extend(exc.lines())
+            continue
+        outcomes.append(run_scenario(scenario, backend))
+    policies = {p.digest: p for p in cache.values()}
+    return ScenarioReport(tuple(outcomes), tuple(problems), tuple(policies.values()))
