@@ -15,7 +15,7 @@ from ._calendar import Shift, shift
 from ._conditions import birthday, conditions_hold, done_date, review_meeting
 from ._facts import CaseIndex, Fact, Session, fact_id
 from ._policy import Rule, Trigger
-from ._vocabulary import is_review_kind
+from ._vocabulary import EVENT_FIELDS, is_review_kind
 
 __all__ = ["derive", "event_facts", "trigger_matches"]
 
@@ -26,8 +26,13 @@ def event_facts(index: CaseIndex) -> list[Fact]:
     for event in index.events:
         fields = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
         fields["date"] = event.date.isoformat()
-        seen[(event.type, event.review)] += 1
-        fields["occurrence"] = seen[(event.type, event.review)]
+        # Count events of a type per review: the one named, or, for an event that can
+        # name one but does not, the review in progress (the next to be held).
+        review = event.review
+        if review is None and "review" in EVENT_FIELDS[event.type]:
+            review = index.reviews_held_before(event.date) + 1
+        seen[(event.type, review)] += 1
+        fields["occurrence"] = seen[(event.type, review)]
         facts.append(
             Fact(
                 id=fact_id("event", event.index),
@@ -35,7 +40,7 @@ def event_facts(index: CaseIndex) -> list[Fact]:
                 kind=event.type,
                 fields=fields,
                 event=event,
-                review=event.review,
+                review=review,
                 due=event.date,
                 trigger_label=event.label(),
             )
@@ -110,7 +115,13 @@ def _anchor(rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, s
     if spec.name == "field":
         assert trigger.event is not None and spec.field is not None
         value = trigger.event.get(spec.field)
-        return value, (f"{trigger.kind} {spec.field} date {value}" if value is not None else "")
+        if value is None:
+            session.note(
+                f"rule {rule.qualified_id} counts from the {spec.field} date of {trigger.kind} "
+                f"(event {trigger.event.index + 1}), which gives none"
+            )
+            return None, ""
+        return value, f"{trigger.kind} {spec.field} date {value}"
     assert spec.years is not None
     day = birthday(index, spec.years)
     if day is None:
@@ -149,7 +160,8 @@ def _obligation(
         other = shift(anchor, alt.offset.amount, alt.offset.unit, alt.offset.direction)
         text = f"Other reading, '{alt.reading}': {other.arithmetic()}"
         if other.end != due:
-            text += f", {abs((other.end - due).days)} days {'later' if other.end > due else 'earlier'}"
+            gap = abs((other.end - due).days)
+            text += f", {gap} day{'' if gap == 1 else 's'} {'later' if other.end > due else 'earlier'}"
         notes.append(text + (f". {alt.note}" if alt.note else ""))
     done = done_date(rule, trigger, review, anchor, index)
     status, reason = _status(due, done, trigger, index)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ._compile import CompiledPolicy, CompiledRule
 from ._derive import derive
-from ._facts import Fact, Session
+from ._facts import Fact, Session, engine_key
 
 __all__ = ["available", "unavailable_reason", "run_durable", "NAME"]
 
@@ -74,7 +74,7 @@ def _condition(compiled: CompiledRule) -> dict[str, Any]:
         # 'not_in' and 'exists' are left to the shared derivation, which re-tests
         # every condition; the engine's pattern may only be looser, never stricter.
         if cond.op == "in":
-            parts.append(_any_of(cond.field, cond.values))
+            parts.append(_any_of(engine_key(cond.field), cond.values))
     return {"$and": parts}
 
 

@@ -16,7 +16,7 @@ from ._case import Case, Event
 from ._errors import EvaluationError, Problem
 from ._policy import Policy, Rule
 
-__all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD"]
+__all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "engine_key"]
 
 # A child with ten years of reviews produces a few hundred facts; a policy whose
 # rules never stop would produce millions. Stop well before memory runs out.
@@ -58,10 +58,19 @@ class Fact:
         return self.due
 
     def match_dict(self) -> dict[str, Any]:
-        """What the rules engine sees: flat, JSON-safe, identified by id."""
-        out = {"id": self.id, "fact": self.fact, "kind": self.kind}
-        out.update(self.fields)
+        """What the rules engine sees: flat, JSON-safe, identified by id. A field
+        whose name the engine reserves (a recommendation's id) is renamed."""
+        out = {engine_key(k): v for k, v in self.fields.items()}
+        out.update({"id": self.id, "fact": self.fact, "kind": self.kind})
         return out
+
+
+RESERVED = ("id", "sid", "fact", "kind")
+
+
+def engine_key(name: str) -> str:
+    """The name a fact field has inside the rules engine."""
+    return f"f_{name}" if name in RESERVED else name
 
 
 def fact_id(*parts: object) -> str:
