@@ -108,11 +108,15 @@ def _window(rule: Rule, trigger: Fact, anchor: date | None, index: CaseIndex) ->
     if trigger.fact != "event" or trigger.event is None:
         return anchor or trigger.due, None, rule.emit.met_by is None
     this: Event = trigger.event
+    # Only an event that would trigger this same obligation again closes the window:
+    # with met_by ... same: [id], a recommendation with another id does not.
+    same = rule.emit.met_by.same if rule.emit.met_by is not None else ()
     later = [
         e
         for e in index.events
         if e.type in rule.when.kinds
         and (e.date, e.index) > (this.date, this.index)
         and all(c.test(dict(e.fields)) for c in rule.when.where)
+        and all(e.get(name) == this.get(name) for name in same)
     ]
     return this.date, (min(later, key=lambda e: (e.date, e.index)).date if later else None), True

@@ -69,18 +69,44 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
         return []
     on = anchor or trigger.done or trigger.due
     assert on is not None
-    if not conditions_hold(rule, trigger, on, session):
+    version, version_note = _version(rule, on, session)
+    if version is None or not conditions_hold(rule, trigger, on, session):
         return []
     counted = _count(rule, anchor) if anchor is not None and emit.offset is not None else None
     when = counted.end if counted is not None else anchor
     if emit.fact == "notice":
-        return [_notice(rule, trigger, when or trigger.due, anchor_label)]
-    if emit.fact == "lapse":
-        return [_lapse(rule, trigger, when, counted, anchor_label)]
-    if emit.fact == "escalation":
-        return _escalation(rule, trigger, anchor, anchor_label, counted, index)
-    assert anchor is not None and when is not None
-    return [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, index)]
+        facts = [_notice(rule, trigger, when or trigger.due, anchor_label)]
+    elif emit.fact == "lapse":
+        facts = [_lapse(rule, trigger, when, counted, anchor_label)]
+    elif emit.fact == "escalation":
+        facts = _escalation(rule, trigger, anchor, anchor_label, counted, index)
+    else:
+        assert anchor is not None and when is not None
+        facts = [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, index)]
+    for fact in facts:
+        fact.version = version
+        if version_note:
+            fact.notes.append(version_note)
+    return facts
+
+
+def _version(rule: Rule, on: date, session: Session) -> tuple[str | None, str]:
+    """The version of the policy that computes this: the one in force on the date counted from.
+
+    A date before the earliest version is judged by the earliest, with a note.
+    """
+    policy = session.policy
+    if not rule.in_force:
+        return policy.version or "", ""
+    label = rule.version_on(on)
+    if label is None:
+        return None, ""
+    first = policy.versions[0] if policy.versions else None
+    if first is not None and label == first.label and on < first.start:
+        return label, (
+            f"counted by {label}, the earliest version of {policy.id}: {on} is before it came into force on {first.start}"
+        )
+    return label, ""
 
 
 def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:

@@ -216,6 +216,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                     rule=rule.qualified_id,
                     source=rule.source,
                     notes=tuple(fact.notes),
+                    version=fact.version,
                     explainer=_explainer(fact, session),
                 )
             )
@@ -232,6 +233,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                     rule=rule.qualified_id,
                     source=rule.source,
                     notes=tuple(fact.notes),
+                    version=fact.version,
                     explainer=_explainer(fact, session),
                 )
             )
@@ -240,7 +242,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                 continue
             assert fact.due is not None
             notices.append(
-                Notice(fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes))
+                Notice(fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes), fact.version)
             )
     obligations.sort(key=lambda o: (o.due, o.kind, o.review or 0, o.rule, o.status))
     escalations.sort(key=lambda e: (e.raised, e.kind, e.about.kind, e.about.review or 0, e.rule))

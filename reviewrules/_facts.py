@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from ._calendar import Shift
 from ._case import Case, Event
 from ._errors import EvaluationError, Problem
@@ -45,6 +47,7 @@ class Fact:
     notes: list[str] = field(default_factory=list)
     about: tuple[str, int | None] | None = None
     trigger_label: str = ""
+    version: str | None = None  # the policy version that computed it
     parents: set[str] = field(default_factory=set)
     # The fact this one was derived from, as a sortable key. When two derivations
     # give the same fact, the smaller key's account is kept, so the explanation
@@ -134,10 +137,12 @@ class CaseIndex:
         return found
 
     def age_on(self, day: date) -> int | None:
+        """Age in whole years, consistent with birthday anchors: a child born on
+        29 February turns a year older on 28 February in a year without one."""
         if self.dob is None:
             return None
         years = day.year - self.dob.year
-        if (day.month, day.day) < (self.dob.month, self.dob.day):
+        if self.dob + relativedelta(years=years) > day:
             years -= 1
         return years
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, replace
+from datetime import date
 from pathlib import Path
 
 from ._errors import PolicyError, Problem
-from ._policy import DocumentInfo, Policy
-from ._policy_check import merge_layers, resolved_problems
+from ._policy import DocumentInfo, Policy, Rule, Version
+from ._policy_check import Inherited, merge_layers, resolved_problems
 from ._rule_builder import build_rules
 from ._resources import bundled_policy_ids, bundled_policy_path, policies_dir
 from ._schema import schema_problems
@@ -94,15 +95,23 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
         parent = _load_parent(doc, extends, path, chain, problems)
         if parent is None:
             raise PolicyError(problems + semantic)
-    rules, merge = merge_layers(parent, layer)
+    # A policy builds on its parent's latest version (versions are resolved within one file).
+    base = None
+    if parent is not None:
+        latest = parent.at(parent.versions[-1].label) if parent.versions else parent
+        base = Inherited(parent.id, parent.file, latest.rules)
+    rules, merge = merge_layers(base, layer)
     declared = dict(parent.kinds) if parent else {}
     declared.update(doc.data.get("kinds") or {})
     docs = {doc.file: doc}
-    final = resolved_problems(rules, declared, docs)
+    versions, per_version, version_problems = _versions(doc, bad_paths, rules)
+    final: list[Problem] = []
+    for version_rules in per_version or [rules]:
+        final += resolved_problems(version_rules, declared, docs)
     # Problems found in the parent's rules belong to the parent's file, which
-    # raised already; only this layer's rules can be wrong here.
-    final = [p for p in final if p.file == doc.file]
-    problems = problems + semantic + merge + final
+    # raised already; only this file's rules can be wrong here.
+    final = _unique([p for p in final if p.file == doc.file])
+    problems = problems + semantic + merge + version_problems + final
     if problems:
         raise PolicyError(problems)
     data = doc.data
@@ -111,14 +120,92 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
         id=data["id"],
         title=data["title"],
         document=document,
-        rules=tuple(rules),
+        rules=_in_force(versions, per_version) if versions else tuple(rules),
         kinds=tuple(sorted(declared.items())),
         extends=parent.id if parent else None,
         lineage=(parent.lineage if parent else ()) + (data["id"],),
         notes=(parent.notes if parent else ()) + tuple(data.get("notes", ())),
+        versions=versions,
         file=doc.file,
     )
     return _with_digest(policy)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for problem in problems:
+        if problem.render() not in seen:
+            seen.add(problem.render())
+            out.append(problem)
+    return out
+
+
+def _versions(
+    doc: Document, bad_paths: set[tuple[str | int, ...]], base_rules: list[Rule]
+) -> tuple[tuple[Version, ...], list[list[Rule]], list[Problem]]:
+    """Each dated version's full rule set: the top-level rules, then each version's changes in turn."""
+    raw = doc.data.get("versions")
+    if not isinstance(raw, list) or any(p[:1] == ("versions",) for p in bad_paths if len(p) <= 3):
+        return (), [], []
+    problems: list[Problem] = []
+    versions: list[Version] = []
+    per_version: list[list[Rule]] = []
+    current = base_rules
+    for k, entry in enumerate(raw):
+        start = _iso(entry["from"])
+        if start is None:
+            problems.append(doc.problem(("versions", k, "from"), f"impossible date '{entry['from']}'", code="date"))
+            continue
+        if versions and start <= versions[-1].start:
+            problems.append(
+                doc.problem(
+                    ("versions", k, "from"),
+                    f"version {entry['version']} comes into force on {start}, not after {versions[-1].label} "
+                    f"({versions[-1].start}); list versions oldest first",
+                    code="version-order",
+                )
+            )
+        if any(v.label == entry["version"] for v in versions):
+            problems.append(doc.problem(("versions", k, "version"), f"version '{entry['version']}' is listed twice", code="version-order"))
+        layer, built = build_rules(doc, bad_paths, ("versions", k))
+        previous = Inherited(f"version {versions[-1].label}" if versions else "the top-level rules", doc.file, current)
+        current, merged = merge_layers(previous, layer)
+        problems += built + merged
+        versions.append(Version(entry["version"], start, tuple(entry.get("notes", ()))))
+        per_version.append(current)
+    label = doc.data["document"].get("version")
+    if versions and label is not None and label != versions[-1].label:
+        problems.append(
+            doc.problem(
+                ("document", "version"),
+                f"document version '{label}' is not the latest listed version '{versions[-1].label}'",
+                code="version-order",
+            )
+        )
+    return tuple(versions), per_version, problems
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _in_force(versions: tuple[Version, ...], per_version: list[list[Rule]]) -> tuple[Rule, ...]:
+    """One rule per distinct rule, carrying the versions it is in force in.
+
+    A rule unchanged across versions fires once, not once per version. The
+    earliest version also covers dates before it came into force.
+    """
+    spans: dict[Rule, list[tuple[str, date | None, date | None]]] = {}
+    for k, (version, rules) in enumerate(zip(versions, per_version)):
+        start = None if k == 0 else version.start
+        end = versions[k + 1].start if k + 1 < len(versions) else None
+        for rule in rules:
+            spans.setdefault(rule, []).append((version.label, start, end))
+    return tuple(replace(rule, in_force=tuple(span)) for rule, span in spans.items())
 
 
 def _load_parent(
@@ -152,8 +239,10 @@ def _with_digest(policy: Policy) -> Policy:
         "document": asdict(policy.document),
         "kinds": policy.kinds,
         "notes": policy.notes,
+        "versions": [asdict(v) for v in policy.versions],
         "rules": [
-            {k: v for k, v in asdict(rule).items() if k not in ("file", "line", "column")} for rule in policy.rules
+            {k: v for k, v in asdict(rule).items() if k not in ("file", "line", "column", "path")}
+            for rule in policy.rules
         ],
     }
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)

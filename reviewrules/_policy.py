@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Mapping
 
 from ._calendar import describe_amount
@@ -23,6 +24,7 @@ __all__ = [
     "Rule",
     "DocumentInfo",
     "Policy",
+    "Version",
     "parse_offset_text",
     "OffsetTextError",
 ]
@@ -218,9 +220,20 @@ class Rule:
     title: str | None = None
     notes: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    # The dated versions of the policy this rule belongs to, as (label, from, until):
+    # in force from `from` (inclusive) until `until` (exclusive); None is open-ended.
+    in_force: tuple[tuple[str, date | None, date | None], ...] = ()
     file: str | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)
     column: int | None = field(default=None, compare=False)
+    path: tuple[str | int, ...] = field(default=(), compare=False)  # where in its file
+
+    def version_on(self, day: date) -> str | None:
+        """The label of the version of this rule in force on ``day``; None if none is."""
+        for label, start, end in self.in_force:
+            if (start is None or start <= day) and (end is None or day < end):
+                return label
+        return None
 
     @property
     def qualified_id(self) -> str:
@@ -250,6 +263,15 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True)
+class Version:
+    """A dated version of a policy's document."""
+
+    label: str
+    start: date
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     """A resolved policy: its own rules plus those it inherits, ready to evaluate."""
 
@@ -261,12 +283,34 @@ class Policy:
     extends: str | None = None
     lineage: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    versions: tuple[Version, ...] = ()  # oldest first; empty for a policy of one version
     digest: str = ""
     file: str | None = field(default=None, compare=False)
 
     @property
     def version(self) -> str | None:
-        return self.document.version
+        return self.versions[-1].label if self.versions else self.document.version
+
+    def at(self, label: str) -> Policy:
+        """This policy as it stood in one version: only the rules in force in it."""
+        labels = [v.label for v in self.versions]
+        if label not in labels:
+            raise KeyError(f"{self.id} has no version '{label}' (versions: {', '.join(labels) or 'none'})")
+        rules = tuple(r for r in self.rules if any(v == label for v, _, _ in r.in_force))
+        chosen = next(v for v in self.versions if v.label == label)
+        return Policy(
+            id=self.id,
+            title=self.title,
+            document=self.document,
+            rules=rules,
+            kinds=self.kinds,
+            extends=self.extends,
+            lineage=self.lineage,
+            notes=self.notes + chosen.notes,
+            versions=(chosen,),
+            digest=f"{self.digest}@{label}",
+            file=self.file,
+        )
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

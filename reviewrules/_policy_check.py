@@ -10,53 +10,62 @@ Checks on single rules live in ``_rule_builder``.
 
 from __future__ import annotations
 
+from typing import NamedTuple, Sequence
+
 from ._errors import Problem
-from ._policy import Policy, Rule
+from ._policy import Rule
 from ._rule_builder import Layer, did_you_mean
 from ._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS
 from ._yaml import Document
 
-__all__ = ["merge_layers", "resolved_problems"]
+__all__ = ["Inherited", "merge_layers", "resolved_problems"]
 
 
 def _where(rule: Rule) -> str:
     return f"{rule.file}:{rule.line}" if rule.file else rule.qualified_id
 
 
-def merge_layers(parent: Policy | None, layer: Layer) -> tuple[list[Rule], list[Problem]]:
-    """Apply one layer on top of its parent: override by id, remove, or add."""
+class Inherited(NamedTuple):
+    """What a layer builds on: the parent policy, or the previous version."""
+
+    name: str  # "england", or "version v46"
+    file: str | None
+    rules: Sequence[Rule]
+
+
+def merge_layers(base: Inherited | None, layer: Layer) -> tuple[list[Rule], list[Problem]]:
+    """Apply one layer on top of what it builds on: override by id, remove, or add."""
     problems: list[Problem] = []
-    inherited: dict[str, Rule] = {r.id: r for r in parent.rules} if parent else {}
+    inherited: dict[str, Rule] = {r.id: r for r in base.rules} if base else {}
     doc = layer.doc
     for rule in layer.rules:
-        index = _rule_index(doc, rule.id)
         if rule.id in inherited and rule.id not in layer.overrides:
             problems.append(
                 doc.problem(
-                    ("rules", index, "id"),
-                    f"rule '{rule.id}' is already defined by {parent.id if parent else '?'} at "
+                    rule.path + ("id",),
+                    f"rule '{rule.id}' is already defined by {base.name if base else '?'} at "
                     f"{_where(inherited[rule.id])}; add override: true to replace it, or choose another id",
                     code="override-missing",
                     rule=rule.id,
                 )
             )
         elif rule.id in layer.overrides and rule.id not in inherited:
-            if parent is None:
+            if base is None:
                 message = f"rule '{rule.id}' has override: true but this policy extends nothing"
             else:
                 message = (
-                    f"rule '{rule.id}' has override: true but {parent.id} "
-                    f"({parent.file}) has no rule '{rule.id}' to override"
+                    f"rule '{rule.id}' has override: true but {base.name} "
+                    f"({base.file}) has no rule '{rule.id}' to override"
                     f"{did_you_mean(rule.id, inherited)}"
                 )
-            problems.append(doc.problem(("rules", index, "override"), message, code="override-unknown", rule=rule.id))
+            problems.append(doc.problem(rule.path + ("override",), message, code="override-unknown", rule=rule.id))
     removed: set[str] = set()
     for rule_id, i in layer.removes:
         if rule_id not in inherited:
             problems.append(
                 doc.problem(
-                    ("remove", i),
-                    f"cannot remove '{rule_id}': {parent.id if parent else 'no parent policy'} has no such rule"
+                    layer.prefix + ("remove", i),
+                    f"cannot remove '{rule_id}': {base.name if base else 'no parent policy'} has no such rule"
                     f"{did_you_mean(rule_id, inherited)}",
                     code="remove-unknown",
                     rule=rule_id,
@@ -65,7 +74,7 @@ def merge_layers(parent: Policy | None, layer: Layer) -> tuple[list[Rule], list[
         removed.add(rule_id)
     own = {r.id: r for r in layer.rules}
     merged: list[Rule] = []
-    for rule in parent.rules if parent else ():
+    for rule in base.rules if base else ():
         if rule.id in removed:
             continue
         merged.append(own.pop(rule.id) if rule.id in own else rule)
@@ -73,18 +82,11 @@ def merge_layers(parent: Policy | None, layer: Layer) -> tuple[list[Rule], list[
     return merged, problems
 
 
-def _rule_index(doc: Document, rule_id: str) -> int:
-    for index, raw in enumerate(doc.data.get("rules", []) or []):
-        if isinstance(raw, dict) and raw.get("id") == rule_id:
-            return index
-    return 0
-
-
 def _problem_at(rule: Rule, sub: tuple[str | int, ...], message: str, code: str, docs: dict[str, Document]) -> Problem:
     doc = docs.get(rule.file or "")
     if doc is None:
         return Problem(message, file=rule.file, line=rule.line, column=rule.column, code=code, rule=rule.id)
-    return doc.problem(("rules", _rule_index(doc, rule.id)) + sub, message, code=code, rule=rule.id)
+    return doc.problem(rule.path + sub, message, code=code, rule=rule.id)
 
 
 def resolved_problems(rules: list[Rule], declared: dict[str, str], docs: dict[str, Document]) -> list[Problem]:

@@ -59,6 +59,7 @@ class Obligation:
     rule: str
     source: Source
     notes: tuple[str, ...] = ()
+    version: str | None = None  # the policy version that computed it
     # Built on first use: most callers never ask, and it is half the cost of evaluating.
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
@@ -76,6 +77,7 @@ class Obligation:
             "done": _iso(self.done),
             "owner": self.owner,
             "rule": self.rule,
+            "version": self.version,
             "source": self.source.to_dict(),
             "notes": list(self.notes),
         }
@@ -102,6 +104,7 @@ class Escalation:
     rule: str
     source: Source
     notes: tuple[str, ...] = ()
+    version: str | None = None
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -116,6 +119,7 @@ class Escalation:
             "raised": _iso(self.raised),
             "to": self.to,
             "rule": self.rule,
+            "version": self.version,
             "source": self.source.to_dict(),
             "notes": list(self.notes),
         }
@@ -132,6 +136,7 @@ class Notice:
     rule: str
     source: Source
     notes: tuple[str, ...] = ()
+    version: str | None = None
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
@@ -139,6 +144,7 @@ class Notice:
             "date": _iso(self.date),
             "trigger": self.trigger,
             "rule": self.rule,
+            "version": self.version,
             "source": self.source.to_dict(),
             "notes": list(self.notes),
         }

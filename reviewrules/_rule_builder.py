@@ -50,11 +50,11 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 class _RuleBuilder:
     """Builds one Rule from schema-valid data, collecting every semantic problem."""
 
-    def __init__(self, doc: Document, policy_id: str, default_document: str, index: int):
+    def __init__(self, doc: Document, policy_id: str, default_document: str, base: tuple[str | int, ...]):
         self.doc = doc
         self.policy_id = policy_id
         self.default_document = default_document
-        self.base: tuple[str | int, ...] = ("rules", index)
+        self.base = base
         self.problems: list[Problem] = []
         self.rule_id: str | None = None
 
@@ -312,6 +312,7 @@ class _RuleBuilder:
             file=self.doc.file,
             line=line,
             column=column,
+            path=self.base,
         )
 
 
@@ -325,33 +326,48 @@ def _common_event_fields(kinds: tuple[str, ...]) -> set[str]:
 
 
 class Layer:
-    """One policy file's own contribution before inheritance is applied."""
+    """One set of changes before inheritance is applied: a file's top-level rules,
+    or one of its dated versions (``prefix`` says where in the file)."""
 
-    def __init__(self, doc: Document, rules: list[Rule], overrides: set[str], removes: list[tuple[str, int]]):
+    def __init__(
+        self,
+        doc: Document,
+        rules: list[Rule],
+        overrides: set[str],
+        removes: list[tuple[str, int]],
+        prefix: tuple[str | int, ...] = (),
+    ):
         self.doc = doc
         self.rules = rules
         self.overrides = overrides
         self.removes = removes
+        self.prefix = prefix
 
 
-def build_rules(doc: Document, bad_paths: set[tuple[str | int, ...]]) -> tuple[Layer, list[Problem]]:
-    """Build the rules of one file, skipping any the schema already rejected."""
+def build_rules(
+    doc: Document, bad_paths: set[tuple[str | int, ...]], prefix: tuple[str | int, ...] = ()
+) -> tuple[Layer, list[Problem]]:
+    """Build the rules at ``prefix`` (the top level, or a version), skipping any the schema rejected."""
     data = doc.data
+    where: Any = data
+    for part in prefix:
+        where = where[part]
     problems: list[Problem] = []
     rules: list[Rule] = []
     overrides: set[str] = set()
     first_line: dict[str, int | None] = {}
     policy_id = data.get("id", "?")
     default_document = (data.get("document") or {}).get("title", policy_id)
-    raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+    raw_rules = where.get("rules") if isinstance(where.get("rules"), list) else []
     for index, raw in enumerate(raw_rules):
-        if any(p[:2] == ("rules", index) for p in bad_paths) or not isinstance(raw, dict):
+        base = prefix + ("rules", index)
+        if any(p[: len(base)] == base for p in bad_paths) or not isinstance(raw, dict):
             continue
         rule_id = raw["id"]
         if rule_id in first_line:
             problems.append(
                 doc.problem(
-                    ("rules", index, "id"),
+                    base + ("id",),
                     f"duplicate rule id '{rule_id}' (first defined on line {first_line[rule_id]}); "
                     "give each rule its own id",
                     code="duplicate-rule",
@@ -359,15 +375,15 @@ def build_rules(doc: Document, bad_paths: set[tuple[str | int, ...]]) -> tuple[L
                 )
             )
             continue
-        first_line[rule_id] = doc.where(("rules", index))[0]
-        builder = _RuleBuilder(doc, policy_id, default_document, index)
+        first_line[rule_id] = doc.where(base)[0]
+        builder = _RuleBuilder(doc, policy_id, default_document, base)
         rule = builder.build(raw)
         problems.extend(builder.problems)
         if rule is not None:
             rules.append(rule)
             if raw.get("override"):
                 overrides.add(rule.id)
-    removes = [(rule_id, i) for i, rule_id in enumerate(data.get("remove", []) or [])]
-    return Layer(doc, rules, overrides, removes), problems
+    removes = [(rule_id, i) for i, rule_id in enumerate(where.get("remove", []) or [])]
+    return Layer(doc, rules, overrides, removes, prefix), problems
 
 

@@ -40,9 +40,9 @@ from ._yaml import Document, load_document
 __all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 
 _ITEM_KEYS = {
-    "obligations": {"kind", "review", "due", "status", "done", "owner", "rule", "note"},
-    "escalations": {"kind", "about", "review", "raised", "to", "rule", "note"},
-    "notices": {"kind", "date", "trigger", "rule", "note"},
+    "obligations": {"kind", "review", "due", "status", "done", "owner", "rule", "version", "note"},
+    "escalations": {"kind", "about", "review", "raised", "to", "rule", "version", "note"},
+    "notices": {"kind", "date", "trigger", "rule", "version", "note"},
 }
 
 

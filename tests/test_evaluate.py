@@ -215,7 +215,7 @@ def test_a_rule_that_needs_a_date_of_birth_says_so_when_there_is_none():
 def test_events_after_the_as_of_date_are_not_considered_and_the_result_says_so():
     result = evaluate("york", WORKED_EXAMPLE, as_of="2025-02-20")
     assert result.obligation("review.initial", 1).status == "pending"
-    assert result.notes == ("1 event(s) dated after the as-of date 2025-02-20 were not considered",)
+    assert "1 event(s) dated after the as-of date 2025-02-20 were not considered" in result.notes
 
 
 def test_the_same_inputs_give_byte_identical_output_whatever_the_event_order():
@@ -255,6 +255,7 @@ def test_the_json_result_has_the_contracts_fields():
         "done": "2025-02-27",
         "owner": "iro",
         "rule": "york/initial-review",
+        "version": "v47",
         "source": {
             "document": "Children and Young People in Care Reviews",
             "section": "2. Frequency of Looked After Reviews",
