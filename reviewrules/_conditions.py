@@ -85,8 +85,8 @@ def done_date(rule: Rule, trigger: Fact, review: int | None, anchor: date | None
         return index.held_date(review)
     start, end, inclusive = _window(rule, trigger, anchor, index)
     if met_by.how == "task":
-        return index.completion(kind, review, start, end)
-    wanted = dict(trigger.event.fields) if trigger.event is not None else {}
+        return index.completion(kind, review, start, end, inclusive)
+    wanted = dict(trigger.root.fields) if trigger.root is not None else {}
     for event in index.events:
         if event.type not in met_by.events or (end is not None and event.date >= end):
             continue
@@ -106,7 +106,10 @@ def _window(rule: Rule, trigger: Fact, anchor: date | None, index: CaseIndex) ->
     after an obligation, strictly after the date counted from (a meeting a year on is
     not the meeting it counts from)."""
     if trigger.fact != "event" or trigger.event is None:
-        return anchor or trigger.due, None, rule.emit.met_by is None
+        # A task repeating from its own last completion (a PEP reviewed every six
+        # months) is not met again by that same completion.
+        repeat = trigger.kind == rule.emit.kind
+        return anchor or trigger.due, None, rule.emit.met_by is None and not repeat
     this: Event = trigger.event
     # Only an event that would trigger this same obligation again closes the window:
     # with met_by ... same: [id], a recommendation with another id does not.

@@ -43,6 +43,8 @@ def event_facts(index: CaseIndex) -> list[Fact]:
                 review=review,
                 due=event.date,
                 trigger_label=event.label(),
+                root=event,
+                ref=event.get("id"),
             )
         )
     return facts
@@ -85,6 +87,7 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
         facts = [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, index)]
     for fact in facts:
         fact.version = version
+        fact.root, fact.ref = trigger.root, trigger.ref
         if version_note:
             fact.notes.append(version_note)
     return facts
@@ -199,7 +202,9 @@ def _obligation(
     if rule.owner is not None:
         fields["owner"] = rule.owner
     return Fact(
-        id=fact_id("obligation", kind, review, due, rule.qualified_id),
+        # One per review where it belongs to one; otherwise one per item its event
+        # names (a recommendation, by id), so two disputes on one day stay two.
+        id=fact_id("obligation", kind, review, due, rule.qualified_id, trigger.ref if review is None else None),
         fact="obligation",
         kind=kind,
         fields=fields,
@@ -256,7 +261,9 @@ def _escalation(
     about = trigger.about if trigger.fact == "escalation" and trigger.about else (trigger.kind, trigger.review)
     return [
         Fact(
-            id=fact_id("escalation", rule.emit.kind, about[0], about[1], raised, rule.qualified_id),
+            id=fact_id(
+                "escalation", rule.emit.kind, about[0], about[1], raised, rule.qualified_id, trigger.ref if about[1] is None else None
+            ),
             fact="escalation",
             kind=rule.emit.kind,
             fields={"to": rule.emit.to or ""},

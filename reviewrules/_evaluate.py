@@ -217,6 +217,7 @@ def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result
                     source=rule.source,
                     notes=tuple(fact.notes),
                     version=fact.version,
+                    status_by=fact.status_by,
                     explainer=_explainer(fact, session),
                 )
             )

@@ -48,6 +48,11 @@ class Fact:
     about: tuple[str, int | None] | None = None
     trigger_label: str = ""
     version: str | None = None  # the policy version that computed it
+    # The case event at the start of its chain, and that event's own id (a
+    # recommendation's), which keeps apart what two recommendations require.
+    root: Event | None = None
+    ref: str | None = None
+    status_by: str | None = None  # the rule that superseded or lapsed it
     parents: set[str] = field(default_factory=set)
     # The fact this one was derived from, as a sortable key. When two derivations
     # give the same fact, the smaller key's account is kept, so the explanation
@@ -115,13 +120,17 @@ class CaseIndex:
             return None
         return self.held[review - 1]
 
-    def completion(self, kind: str, review: int | None, start: date | None, end: date | None) -> date | None:
-        """The first completion of a task: by review number, or within [start, end) if it has none."""
+    def completion(
+        self, kind: str, review: int | None, start: date | None, end: date | None, inclusive: bool = True
+    ) -> date | None:
+        """The first completion of a task: by review number, or, if it has none, from
+        ``start`` (inclusive or not) up to ``end`` (exclusive)."""
         dates = self.completions.get((kind, review), [])
         if review is not None:
             return dates[0] if dates else None
         for day in dates:
-            if (start is None or day >= start) and (end is None or day < end):
+            after = start is None or day > start or (inclusive and day == start)
+            if after and (end is None or day < end):
                 return day
         return None
 

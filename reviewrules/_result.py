@@ -60,6 +60,7 @@ class Obligation:
     source: Source
     notes: tuple[str, ...] = ()
     version: str | None = None  # the policy version that computed it
+    status_by: str | None = None  # the rule that superseded it or made it lapse
     # Built on first use: most callers never ask, and it is half the cost of evaluating.
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
@@ -74,6 +75,7 @@ class Obligation:
             "review": self.review,
             "due": _iso(self.due),
             "status": self.status,
+            "status_by": self.status_by,
             "done": _iso(self.done),
             "owner": self.owner,
             "rule": self.rule,

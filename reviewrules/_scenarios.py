@@ -40,7 +40,7 @@ from ._yaml import Document, load_document
 __all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 
 _ITEM_KEYS = {
-    "obligations": {"kind", "review", "due", "status", "done", "owner", "rule", "version", "note"},
+    "obligations": {"kind", "review", "due", "status", "status_by", "done", "owner", "rule", "version", "note"},
     "escalations": {"kind", "about", "review", "raised", "to", "rule", "version", "note"},
     "notices": {"kind", "date", "trigger", "rule", "version", "note"},
 }
@@ -172,6 +172,8 @@ def run_scenario(scenario: Scenario, backend: str = "auto") -> ScenarioOutcome:
             hits = [a for a in actual if _matches(expected, a)]
             if len(hits) == 1:
                 exercised.add(hits[0]["rule"])
+                if hits[0].get("status_by"):  # the rule that superseded it, or made it lapse
+                    exercised.add(hits[0]["status_by"])
                 continue
             if not hits:
                 near = [a for a in actual if a.get("kind") == expected.get("kind")]

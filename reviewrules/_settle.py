@@ -38,6 +38,7 @@ def settle(session: Session) -> None:
                 continue
             dead.add(fact.id)
             changed = True
+            fact.status_by = min(session.facts[p].status_by or "" for p in fact.parents) or None
             if fact.parents & superseded:
                 superseded.add(fact.id)
                 fact.status = "superseded"
@@ -75,6 +76,7 @@ def _supersede(session: Session) -> set[str]:
             ):
                 superseded.add(other.id)
                 other.status = "superseded"
+                other.status_by = winner.rule.qualified_id
                 other.notes.append(
                     f"superseded by {winner.kind} for review {winner.review}, due {winner.due} ({winner.rule.qualified_id})"
                 )
@@ -92,6 +94,7 @@ def _lapse(session: Session) -> set[str]:
             if target.status in ("superseded", "not_applicable"):
                 continue
             target.status = "not_applicable"
+            target.status_by = marker.rule.qualified_id
             target.notes.append(
                 f"not applicable: it falls due on or after {marker.anchor_label or marker.due} "
                 f"({marker.rule.qualified_id}: \"{marker.rule.source.quote}\")"

@@ -252,6 +252,7 @@ def test_the_json_result_has_the_contracts_fields():
         "review": 1,
         "due": "2025-03-03",
         "status": "met",
+        "status_by": None,
         "done": "2025-02-27",
         "owner": "iro",
         "rule": "york/initial-review",
@@ -295,3 +296,48 @@ def test_a_bad_as_of_date_is_a_clear_error():
 
     with pytest.raises(ReviewRulesError, match="as-of date impossible date '2025-02-30'"):
         evaluate("york", WORKED_EXAMPLE, as_of="2025-02-30")
+
+
+def test_two_recommendations_disputed_on_one_day_keep_separate_deadlines():
+    case = {
+        "child": {"id": "D-2"},
+        "events": [
+            {"type": "became_looked_after", "date": "2025-01-06"},
+            {"type": "review_held", "date": "2025-02-03"},
+            {"type": "recommendation_made", "date": "2025-02-03", "id": "R-1", "starred": True, "review": 1},
+            {"type": "recommendation_made", "date": "2025-02-03", "id": "R-2", "starred": True, "review": 1},
+            {"type": "recommendation_disputed", "date": "2025-03-03", "id": "R-1"},
+            {"type": "recommendation_disputed", "date": "2025-03-03", "id": "R-2"},
+            {"type": "recommendation_resolved", "date": "2025-03-10", "id": "R-2"},
+        ],
+    }
+    result = evaluate("stoke", case, as_of="2025-04-01")
+    # 10 working days after Mon 3 Mar 2025: 4-7 (4), 10-14 (9), Mon 17 Mar (10).
+    disputes = sorted((o.due, o.status) for o in result.obligations if o.kind == "recommendation.dispute_agreement")
+    assert disputes == [(date(2025, 3, 17), "met"), (date(2025, 3, 17), "overdue")]
+    # ...but the strategic manager's five working days run once for the review's starred recommendations.
+    assert len([o for o in result.obligations if o.kind == "recommendation.strategic_manager_concerns"]) == 1
+
+
+def test_a_task_repeating_from_its_last_completion_is_not_met_by_that_completion(tmp_path):
+    policy = tmp_path / "repeat.yaml"
+    policy.write_text(
+        "id: repeat\ntitle: Repeating task\nextends: england\ndocument: {title: Test}\nrules:\n"
+        "  - id: pep\n    when: {event: became_looked_after}\n"
+        "    emit: {obligation: plan.pep_review, from: event, offset: 6 months after}\n"
+        "    owner: social_worker\n    source: {section: '1', quote: six months}\n"
+        "  - id: pep-repeat\n    when: {obligation: plan.pep_review}\n"
+        "    emit: {obligation: plan.pep_review, review: none, from: done, offset: 6 months after}\n"
+        "    owner: social_worker\n    source: {section: '1', quote: six months}\n"
+    )
+    case = {
+        "child": {"id": "R"},
+        "events": [
+            {"type": "became_looked_after", "date": "2024-01-15"},
+            {"type": "task_completed", "date": "2024-06-20", "task": "plan.pep_review"},
+        ],
+    }
+    result = evaluate(policy, case, as_of="2024-11-01")
+    first, second = [o for o in result.obligations if o.kind == "plan.pep_review"]
+    assert (first.due, first.status, first.done) == (date(2024, 7, 15), "met", date(2024, 6, 20))
+    assert (second.due, second.status, second.done) == (date(2024, 12, 20), "pending", None)

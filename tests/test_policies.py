@@ -60,3 +60,14 @@ def test_york_records_the_other_reading_of_three_months_as_a_note():
     second = load_policy("york").rule("second-review")
     assert second.emit.offset.amount == 91 and second.emit.offset.unit == "days"
     assert second.alternatives[0].offset.unit == "months"
+
+
+def test_every_rule_of_every_bundled_policy_is_exercised_by_a_bundled_scenario():
+    from reviewrules._resources import bundled_scenarios_dir
+    from reviewrules._scenarios import find_scenarios, run_scenarios
+
+    report = run_scenarios(find_scenarios([bundled_scenarios_dir()]), backend="python")
+    assert report.problems == ()
+    assert [o.scenario.file for o in report.outcomes if not o.passed] == []
+    assert {p.id for p in report.policies} == set(POLICY_IDS)
+    assert report.unexercised() == {}
