@@ -78,7 +78,7 @@ class Shift:
         sign = "+" if self.direction == "after" else "-"
         text = f"{self.start.isoformat()} {sign} {describe_amount(self.amount, self.unit)} = {self.end.isoformat()}"
         if self.holidays_skipped:
-            skipped = ", ".join(f"{d.isoformat()} {name}" for d, name in self.holidays_skipped)
+            skipped = ", ".join(f"{d.isoformat()} {name}" for d, name in sorted(self.holidays_skipped))
             text += f" (bank holidays skipped: {skipped})"
         return text
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ._policy import Policy, Rule
 from ._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS, is_review_kind
 
-__all__ = ["render_card", "card_rows", "CardRow", "FORMATS", "STAGES"]
+__all__ = ["FORMATS", "STAGES", "CardRow", "card_rows", "render_card"]
 
 FORMATS = ("html", "md")
 
@@ -100,11 +100,11 @@ def _stages(policy: Policy) -> list[str]:
     while changed:
         changed = False
         for k, rule in enumerate(policy.rules):
-            if stages[k] == "other" and rule.emit.fact == "obligation" and rule.when.fact == "obligation":
-                if following.intersection(rule.when.kinds):
-                    stages[k] = "after the review"
-                    following.add(rule.emit.kind)
-                    changed = True
+            follows = rule.when.fact == "obligation" and bool(following.intersection(rule.when.kinds))
+            if stages[k] == "other" and rule.emit.fact == "obligation" and follows:
+                stages[k] = "after the review"
+                following.add(rule.emit.kind)
+                changed = True
     return stages
 
 
@@ -132,20 +132,6 @@ def _who(rule: Rule) -> str:
     return rule.owner or "-"
 
 
-def _when(rule: Rule) -> str:
-    """``Rule.timescale()``, corrected where it does not say what the engine does."""
-    emit = rule.emit
-    if emit.fact == "escalation" and emit.anchor is None and emit.offset is None:
-        if rule.when.fact == "event":
-            return "on the date of the event"
-        if rule.when.fact == "escalation":
-            return "on the date the triggering escalation is raised"
-        return "the day after the triggering obligation falls due"
-    if emit.fact == "lapse" and emit.anchor is not None and emit.offset is not None:
-        return f"lapses if due on or after {emit.offset.words()} {emit.anchor.describe()}"
-    return rule.timescale()
-
-
 def _counted(rule: Rule) -> str:
     """How the date is counted, plainly: working or calendar days first, then the trigger."""
     emit = rule.emit
@@ -171,7 +157,7 @@ def _row(rule: Rule, stage: str, meanings: dict[str, str]) -> CardRow:
         stage=stage,
         what=_what(rule, meanings),
         who=_who(rule),
-        when=_when(rule),
+        when=rule.timescale(),
         counted=_counted(rule),
         quote=src.quote,
         cited=f"{src.document}, {src.section}",
@@ -187,7 +173,7 @@ def _metadata(policy: Policy) -> list[tuple[str, str]]:
         ("Document", doc.title),
         ("Publisher", doc.publisher or "-"),
         ("Version", doc.version or "-"),
-        ("Last updated", doc.last_updated or "-"),
+        ("Last updated", str(doc.last_updated or "-")),
         ("Extends", policy.extends or "nothing (a base policy)"),
     ]
     if len(policy.lineage) > 1:

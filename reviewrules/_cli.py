@@ -18,9 +18,15 @@ from typing import NoReturn, Sequence, TextIO
 
 from ._case import cases_from_document, load_case_file
 from ._errors import Problem, ReviewRulesError
-from ._evaluate import BACKENDS, evaluate_many
+from ._card import render_card
+from ._diff import corpus_from, diff_policies
+from ._diff_format import format_diff
+from ._evaluate import BACKENDS, _as_date, evaluate, evaluate_many
+from ._policy import Policy
+from ._result import Escalation, Obligation, Result
+from ._show import resolved_yaml
 from ._loading import check_policy_file, load_policy
-from ._render import policies_text, result_text, to_json, write_json_results
+from ._render import explain_text, policies_text, result_text, to_json, write_json_results
 from ._resources import bundled_policy_ids, bundled_scenarios_dir
 from ._scenarios import find_scenarios, run_scenarios
 from ._yaml import load_document
@@ -64,6 +70,31 @@ def _parser() -> argparse.ArgumentParser:
     po = sub.add_parser("policies", help="list the bundled policies with their source and version")
     po.add_argument("--format", choices=("text", "json"), default="text")
 
+    sh = sub.add_parser("show", help="print a policy; --resolved spells out everything it inherits")
+    sh.add_argument("policy", metavar="POLICY", help="bundled id or file; POLICY@VERSION for one dated version")
+    sh.add_argument("--resolved", action="store_true", help="the fully resolved policy as YAML (the default)")
+
+    ex = sub.add_parser("explain", help="how one obligation's date was reached, rule by rule")
+    ex.add_argument("case", metavar="CASE")
+    ex.add_argument("--policy", "-p", required=True)
+    ex.add_argument("--obligation", "-o", required=True, metavar="KIND[:REVIEW]", help="e.g. review.second:2")
+    ex.add_argument("--child", help="which child, in a file of many")
+    ex.add_argument("--as-of")
+    ex.add_argument("--format", choices=("text", "json"), default="text")
+    ex.add_argument("--backend", choices=BACKENDS, default="auto")
+
+    di = sub.add_parser("diff", help="what differs between two policies (exit 1 if anything does)")
+    di.add_argument("a", metavar="A", help="policy id or file, or POLICY@VERSION")
+    di.add_argument("b", metavar="B")
+    di.add_argument("--cases", metavar="DIR", help="case or scenario files to compare on (default: the bundled scenarios)")
+    di.add_argument("--as-of", help="as-of date for case files (scenarios carry their own)")
+    di.add_argument("--format", choices=("text", "json", "md"), default="text")
+    di.add_argument("--backend", choices=BACKENDS, default="auto")
+
+    re_ = sub.add_parser("render", help="a one-page procedure card: the review cycle as a table")
+    re_.add_argument("policy", metavar="POLICY", help="bundled id or file, or POLICY@VERSION")
+    re_.add_argument("--format", choices=("html", "md"), default="html")
+
     te = sub.add_parser("test", help="run YAML scenario tests (default: the bundled ones)")
     te.add_argument("paths", metavar="PATH", nargs="*", help="scenario files or directories")
     te.add_argument("--backend", choices=BACKENDS, default="auto")
@@ -78,7 +109,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         with contextlib.redirect_stdout(out):  # --help goes where the caller asked
             args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.command is None:
-            raise _UsageError("missing command: evaluate, validate, policies or test (see 'reviewrules --help')")
+            raise _UsageError(f"missing command: {', '.join(_COMMANDS)} (see 'reviewrules --help')")
         return _COMMANDS[args.command](args, out, err)
     except _UsageError as exc:
         err.write(f"reviewrules: error: {exc}\n")
@@ -144,7 +175,9 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if report["ok"]:
                 out.write(f"{report['file']}: ok ({report['kind']})\n")
         for problem in all_problems:
-            err.write(problem.render() + "\n")
+            err.write(f"{problem.render()} [{problem.code}]\n")
+            if problem.fix:
+                err.write(f"    fix: {problem.fix}\n")
     return EXIT_PROBLEMS if all_problems else EXIT_OK
 
 
@@ -201,7 +234,83 @@ def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FAILED if passed < len(report.outcomes) or gaps else EXIT_OK
 
 
-_COMMANDS = {"evaluate": _evaluate, "validate": _validate, "policies": _policies, "test": _test}
+def _policy_arg(text: str) -> Policy:
+    """A policy id or file, optionally POLICY@VERSION for one of its dated versions."""
+    name, _, label = text.partition("@")
+    policy = load_policy(name)
+    if not label:
+        return policy
+    try:
+        return policy.at(label)
+    except KeyError as exc:
+        raise _UsageError(str(exc).strip("'\"")) from None
+
+
+def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(resolved_yaml(_policy_arg(args.policy)))
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy = _policy_arg(args.policy)
+    kind, _, number = args.obligation.partition(":")
+    if number and not number.isdigit():
+        raise _UsageError(f"--obligation {args.obligation!r}: the review after ':' must be a number")
+    review = int(number) if number else None
+    cases, _ = load_case_file(args.case)
+    if args.child is not None:
+        cases = [c for c in cases if c.child_id == args.child]
+        if not cases:
+            raise _UsageError(f"no child '{args.child}' in {args.case}")
+    elif len(cases) > 1:
+        raise _UsageError(f"{args.case} has {len(cases)} children: say which with --child ({', '.join(c.child_id for c in cases[:5])}, ...)")
+    result = evaluate(policy, cases[0], args.as_of, backend=args.backend)
+    items: list[Obligation | Escalation] = [
+        o for o in result.obligations if o.kind == kind and (review is None or o.review == review)
+    ]
+    items += [e for e in result.escalations if e.kind == kind and (review is None or e.about.review == review)]
+    if not items:
+        kinds = sorted({o.kind for o in result.obligations} | {e.kind for e in result.escalations})
+        raise _UsageError(f"no {args.obligation} for child {result.child} (kinds in the result: {', '.join(kinds)})")
+    if args.format == "json":
+        out.write(to_json({**_result_head(result), "items": [i.to_dict(explain=True) for i in items]}) + "\n")
+    else:
+        out.write(explain_text(result, items))
+    return EXIT_OK
+
+
+def _result_head(result: Result) -> dict[str, object]:
+    return {"child": result.child, "policy": result.policy.to_dict(), "as_of": result.as_of.isoformat()}
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    a, b = _policy_arg(args.a), _policy_arg(args.b)
+    if args.cases:
+        paths = [p for p in find_scenarios([args.cases]) if p.suffix in (".yaml", ".yml", ".json")]
+        paths += sorted(Path(args.cases).rglob("*.json")) if Path(args.cases).is_dir() else []
+    else:
+        paths = find_scenarios([_relative(bundled_scenarios_dir())])
+    as_of = _as_date(args.as_of) if args.as_of else None
+    diff = diff_policies(a, b, corpus_from(paths, as_of), backend=args.backend)
+    out.write(format_diff(diff, args.format))
+    return EXIT_FAILED if diff.differs else EXIT_OK
+
+
+def _render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(render_card(_policy_arg(args.policy), args.format))
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "evaluate": _evaluate,
+    "validate": _validate,
+    "policies": _policies,
+    "show": _show,
+    "explain": _explain,
+    "diff": _diff,
+    "render": _render,
+    "test": _test,
+}
 
 
 def run() -> None:

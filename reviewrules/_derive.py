@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from ._calendar import Shift, shift
 from ._conditions import birthday, conditions_hold, done_date, review_meeting
 from ._facts import CaseIndex, Fact, Session, fact_id
-from ._policy import Rule, Trigger
+from ._policy import Rule, Trigger, ordinal
 from ._vocabulary import EVENT_FIELDS, is_review_kind
 
 __all__ = ["derive", "event_facts", "trigger_matches"]
@@ -154,9 +154,9 @@ def _anchor(rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, s
     assert spec.years is not None
     day = birthday(index, spec.years)
     if day is None:
-        session.note(f"rule {rule.qualified_id} counts from the child's {spec.years}th birthday, but no date of birth is given")
+        session.note(f"rule {rule.qualified_id} counts from the child's {ordinal(spec.years)} birthday, but no date of birth is given")
         return None, ""
-    return day, f"{spec.years}th birthday {day}"
+    return day, f"{ordinal(spec.years)} birthday {day}"
 
 
 def _origin(trigger: Fact) -> tuple[str, str, str]:

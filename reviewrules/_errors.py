@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 __all__ = [
+    "HINTS",
     "Problem",
     "ReviewRulesError",
     "PolicyError",
@@ -22,6 +23,62 @@ __all__ = [
     "EvaluationError",
     "format_path",
 ]
+
+
+# How to fix each kind of problem: one stable code each, listed in docs/errors.md.
+HINTS: dict[str, str] = {
+    # Reading files
+    "not-found": "check the path, or run 'reviewrules policies' for the bundled ids",
+    "unreadable": "save the file as UTF-8 text",
+    "empty": "the file has nothing in it",
+    "too-large": "split the file; and do not use aliases that expand to thousands of values",
+    "yaml": "check the indentation and the brackets and quotes near this line",
+    "duplicate-key": "keep one of the two keys",
+    "unknown-file": "a policy has id, document and rules; a case file has child and events, or children",
+    # Policies
+    "schema": "see docs/policy-format.md or docs/case-format.md for the fields and values allowed here",
+    "duplicate-rule": "rename one of the rules, or merge them",
+    "offset": "write a number, a unit and before/after, e.g. '10 working days before'",
+    "offset-unit": "add the unit the document uses: '20 working days after' or '20 days after'",
+    "unknown-event": "use an event type from docs/case-format.md",
+    "unknown-field": "use a field the event or obligation has (docs/policy-format.md, 'when')",
+    "unknown-category": "use a significant_event category from docs/case-format.md",
+    "unknown-kind": "fix the spelling, or declare the kind under kinds: with its meaning",
+    "when": "name exactly one of event, obligation or escalation, and only the conditions that fit it",
+    "anchor": "count from a date the trigger has: event or {birthday: N} for events; due, done or review_date for obligations",
+    "review-spec": "give a review number, next or none",
+    "owner": "add owner: with the role whose task it is",
+    "notice-trigger": "make the notice react to an event or an obligation",
+    "lapse-trigger": "make the lapse react to the obligations it ends",
+    "met-by": "compare only fields both events have (same: [id])",
+    "cycle": "make one rule in the loop count from the date a review was held (from: done)",
+    "override-missing": "add override: true to replace the inherited rule, or give the rule a new id",
+    "override-unknown": "remove override: true, or correct the id (reviewrules show PARENT lists the inherited ids)",
+    "remove-unknown": "correct the id (reviewrules show PARENT lists the inherited ids)",
+    "extends": "give a bundled id (reviewrules policies) or a path relative to this file, and fix the parent first",
+    "version-order": "list versions oldest first, each from a later date, the last matching document.version",
+    # Cases
+    "date": "write a real date as YYYY-MM-DD",
+    "case": "give one child as {child, events}, or many under children:",
+    "no-start": "add the became_looked_after event the deadlines count from",
+    "two-starts": "split the episodes into separate case files",
+    "two-ends": "keep one ceased_looked_after; a new episode is a new case file",
+    "before-start": "correct the date, or the date the child became looked after",
+    "after-end": "correct the date; a later episode is a new case file",
+    "dob-after-start": "correct the date of birth or the start date",
+    "before-birth": "correct the date of birth or the event's date",
+    "duplicate-event": "remove the repeated event (one per thing that happened)",
+    "review-number": "number reviews in the order they were held, or leave review: out",
+    "unknown-recommendation": "record the recommendation_made event with this id first",
+    "duplicate-child": "merge the two entries for this child",
+    "unknown-task": "use an obligation kind of the policy (reviewrules show POLICY lists them)",
+    "task-review": "add review: N to say which review the task belongs to",
+    # Evaluation and arguments
+    "runaway": "check for rules that keep triggering each other (reviewrules validate)",
+    "usage": "see reviewrules --help",
+    "backend": "use backend 'python' (or 'auto') on this Python",
+    "invalid": "see the message",
+}
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -74,8 +131,15 @@ class Problem:
         parts.append(text)
         return ": ".join(parts)
 
+    @property
+    def fix(self) -> str | None:
+        """How to fix it: the problem's own hint, else the one for its code."""
+        return self.hint or HINTS.get(self.code)
+
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.fix:
+            out["fix"] = self.fix
         for name in ("file", "line", "column", "rule", "child", "hint"):
             value = getattr(self, name)
             if value is not None:

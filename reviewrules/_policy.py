@@ -6,7 +6,7 @@ Python holds the mechanism; every timescale here comes from YAML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 
@@ -71,6 +71,13 @@ _UNIT_WORDS = {
 _OFFSET_TEXT = re.compile(r"^\s*(\d+)\s*(.*?)\s*(before|after)?\s*$")
 
 
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st ..."""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
 def parse_offset_text(text: str) -> Offset:
     """Read '20 working days after' (the short form of an offset)."""
     match = _OFFSET_TEXT.match(text)
@@ -116,8 +123,10 @@ class Condition:
     def describe(self) -> str:
         if self.op == "exists":
             return f"{self.field} {'is' if self.values[0] else 'is not'} given"
-        shown = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in self.values)
-        return f"{self.field} {'in' if self.op == 'in' else 'not in'} [{shown}]"
+        shown = [str(v).lower() if isinstance(v, bool) else str(v) for v in self.values]
+        if len(shown) == 1:
+            return f"{self.field} {'is' if self.op == 'in' else 'is not'} {shown[0]}"
+        return f"{self.field} {'in' if self.op == 'in' else 'not in'} [{', '.join(shown)}]"
 
 
 def _equal_any(value: Any, values: tuple[Any, ...]) -> bool:
@@ -152,7 +161,7 @@ class Trigger:
         if self.age_at_least is not None:
             text += f", child aged {self.age_at_least} or over"
         if self.first_review_after_birthday is not None:
-            text += f", the first review after the {self.first_review_after_birthday}th birthday"
+            text += f", the first review after the {ordinal(self.first_review_after_birthday)} birthday"
         if self.placement_type is not None:
             text += f", placement type {' or '.join(self.placement_type)}"
         return text
@@ -175,7 +184,7 @@ class Anchor:
             "done": "the date the triggering review was held or task completed",
             "review_date": "the review meeting (held, else scheduled, else due)",
             "raised": "the date the triggering escalation was raised",
-        }.get(self.name, f"the child's {self.years}th birthday")
+        }.get(self.name, f"the child's {ordinal(self.years or 0)} birthday")
 
 
 @dataclass(frozen=True)
@@ -244,11 +253,16 @@ class Rule:
         anchor, offset = self.emit.anchor, self.emit.offset
         if self.emit.fact == "lapse":
             assert anchor is not None
-            return f"lapses if due on or after {anchor.describe()}"
+            when = f"{offset.words()} {anchor.describe()}" if offset is not None else anchor.describe()
+            return f"lapses if due on or after {when}"
         if anchor is not None and offset is None:
             return f"on {anchor.describe()}"
         if offset is None or anchor is None:
-            return "on the date of the event" if self.emit.fact == "notice" else "the day after it falls due"
+            if self.emit.fact == "escalation" and self.when.fact == "obligation":
+                return "the day after the triggering obligation falls due"
+            if self.emit.fact == "escalation" and self.when.fact == "escalation":
+                return "on the date the triggering escalation is raised"
+            return "on the date of the event" if self.when.fact == "event" else "on the date it counts from"
         return f"{offset.words()} {anchor.describe()}"
 
 
@@ -296,7 +310,10 @@ class Policy:
         labels = [v.label for v in self.versions]
         if label not in labels:
             raise KeyError(f"{self.id} has no version '{label}' (versions: {', '.join(labels) or 'none'})")
-        rules = tuple(r for r in self.rules if any(v == label for v, _, _ in r.in_force))
+        # Taken alone, the version judges every date (as a policy of one version does).
+        rules = tuple(
+            replace(r, in_force=((label, None, None),)) for r in self.rules if any(v == label for v, _, _ in r.in_force)
+        )
         chosen = next(v for v in self.versions if v.label == label)
         return Policy(
             id=self.id,

@@ -6,9 +6,9 @@ import json
 from typing import Any, Iterable, TextIO
 
 from ._policy import Policy
-from ._result import Result
+from ._result import Escalation, Obligation, Result
 
-__all__ = ["to_json", "write_json_results", "result_text", "policies_text"]
+__all__ = ["to_json", "write_json_results", "result_text", "policies_text", "explain_text"]
 
 
 def to_json(data: Any) -> str:
@@ -87,3 +87,29 @@ def policies_text(policies: list[Policy]) -> str:
             ]
         )
     return "\n".join(_table(rows, indent="")) + "\n"
+
+
+def explain_text(result: Result, items: list[Obligation | Escalation]) -> str:
+    """The chain behind each item: event, each rule with its quote and arithmetic, the status reasoning."""
+    ref = result.policy
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Obligation):
+            head = f"{item.kind}" + (f" (review {item.review})" if item.review is not None else "")
+            head += f", due {item.due}, {item.status}"
+        else:
+            head = f"{item.kind} about {item.about.kind}" + (f" (review {item.about.review})" if item.about.review else "")
+            head += f", raised {item.raised} to {item.to}"
+        out.append(f"{result.child}: {head}; policy {ref.id} {item.version or ref.version or ''}".rstrip() + f", as of {result.as_of}")
+        for number, step in enumerate(item.trace, 1):
+            if step.rule is None:
+                out.append(f"  {number}. {step.text}")
+                continue
+            out.append(f"  {number}. rule {step.rule}: \"{step.quote}\"")
+            if step.arithmetic:
+                out.append(f"     {step.arithmetic}")
+            out.append(f"     {step.text}")
+        for note in item.notes:
+            out.append(f"  note: {note}")
+        out.append("")
+    return "\n".join(out)

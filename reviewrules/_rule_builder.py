@@ -260,7 +260,7 @@ class _RuleBuilder:
                     self.problem(
                         ("emit", "review"),
                         "review: same needs an event that names a review; use a number, next or none",
-                        "review-number",
+                        "review-spec",
                     )
                     ok = False
         if fact == "notice" and trigger is not None and trigger.fact == "escalation":

@@ -132,7 +132,10 @@ def test_validate_reports_every_problem_in_every_file():
         "validate", str(INVALID_POLICIES / "many-problems.yaml"), str(INVALID_CASES / "impossible-date.yaml")
     )
     assert code == 2
-    assert len(err.splitlines()) == 4
+    problems = [line for line in err.splitlines() if not line.startswith("    fix: ")]
+    assert len(problems) == 4
+    assert problems[0].endswith("[schema]")
+    assert err.splitlines()[1].startswith("    fix: see docs/policy-format.md")
 
 
 def test_validate_json_gives_codes_and_locations():
@@ -142,6 +145,7 @@ def test_validate_json_gives_codes_and_locations():
     assert report["kind"] == "policy" and report["ok"] is False
     assert report["problems"][0] == {
         "code": "duplicate-rule",
+        "fix": "rename one of the rules, or merge them",
         "message": "duplicate rule id 'initial-review' (first defined on line 6); give each rule its own id",
         "file": str(INVALID_POLICIES / "duplicate-rule-id.yaml"),
         "line": 12,
@@ -185,3 +189,75 @@ def test_python_dash_m_runs_the_same_command():
     )
     assert done.returncode == 0
     assert done.stdout == run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01")[1]
+
+
+def test_every_error_code_in_the_code_has_a_fix_and_a_line_in_docs_errors():
+    import ast
+    import re
+
+    from reviewrules._errors import HINTS
+
+    used = set()
+    for path in (ROOT / "reviewrules").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                    used.add(keyword.value.value)
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name == "problem" and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
+                used.add(node.args[2].value)
+    assert len(used) > 30
+    assert used <= set(HINTS), used - set(HINTS)
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", (ROOT / "docs" / "errors.md").read_text(), re.M))
+    assert documented == set(HINTS)
+
+
+def test_explain_prints_the_chain_with_quotes_and_arithmetic():
+    code, out, _ = run(
+        "explain", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "--obligation", "prep.invitations:2"
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "C-0001: prep.invitations (review 2), due 2025-05-02, pending; policy york v47, as of 2025-04-01"
+    assert "  1. event became_looked_after on 2025-02-03 (event 1 in the case)" in lines
+    assert '  4. rule york/invitations: "These should be sent at least 10 working days before the meeting."' in lines
+    assert "     2025-05-19 - 10 working days = 2025-05-02 (bank holidays skipped: 2025-05-05 May Day)" in lines
+
+
+def test_explain_json_gives_the_trace():
+    code, out, _ = run(
+        "explain", str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", "-o", "review.second", "--format", "json"
+    )
+    data = json.loads(out)
+    (item,) = data["items"]
+    assert item["trace"][-1]["arithmetic"] == "2025-02-27 + 91 days = 2025-05-29"
+    assert data["policy"]["id"] == "york"
+
+
+def test_explain_an_escalation():
+    case = {"child": {"id": "X"}, "events": [{"type": "became_looked_after", "date": "2025-01-06"}]}
+    path = Path(__file__).parent / "fixtures" / "cases" / "overdue.json"
+    path.write_text(json.dumps(case))
+    try:
+        code, out, _ = run("explain", str(path), "-p", "york", "--as-of", "2025-03-01", "-o", "escalation.review_overdue")
+    finally:
+        path.unlink()
+    assert code == 0
+    assert "escalation.review_overdue about review.initial (review 1), raised 2025-02-04 to iro_manager" in out
+
+
+def test_explain_something_that_is_not_there_lists_what_is():
+    code, _, err = run("explain", str(EXAMPLE), "-p", "york", "--as-of", "2025-04-01", "-o", "review.third")
+    assert code == 2
+    assert "no review.third for child C-0001 (kinds in the result: " in err
+
+
+def test_render_writes_the_procedure_card():
+    code, out, _ = run("render", "york", "--format", "md")
+    assert code == 0
+    assert "20 working days after the date of the event" in out
+    code, out, _ = run("render", "york")
+    assert out.lstrip().lower().startswith("<!doctype html>")
+    assert "<table" in out

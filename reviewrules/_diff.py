@@ -1,0 +1,177 @@
+"""What differs between two policies (or two versions of one): ``reviewrules diff A B``.
+
+* Structural: rules added, removed and changed (matched by id), with the
+  timescales in words side by side and both quotes.
+* Behavioural: both policies evaluated over a corpus of cases (the bundled
+  scenarios' cases by default), listing every obligation whose due date or status
+  differs, and by how many days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ._case import Case, cases_from_document
+from ._errors import CaseError
+from ._evaluate import evaluate
+from ._policy import Policy, Rule
+from ._result import Obligation, Result
+from ._yaml import Document, load_document
+
+__all__ = ["RuleChange", "DateChange", "PolicyDiff", "diff_policies", "corpus_from"]
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    id: str
+    change: str  # "added", "removed" or "changed"
+    a: Rule | None
+    b: Rule | None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DateChange:
+    case: str  # the file the case came from
+    child: str
+    kind: str
+    review: int | None
+    a_due: date | None
+    b_due: date | None
+    a_status: str | None
+    b_status: str | None
+
+    @property
+    def days(self) -> int | None:
+        """How many days later (positive) or earlier B's date is than A's."""
+        if self.a_due is None or self.b_due is None:
+            return None
+        return (self.b_due - self.a_due).days
+
+
+@dataclass(frozen=True)
+class PolicyDiff:
+    a: Policy
+    b: Policy
+    rules: tuple[RuleChange, ...]
+    dates: tuple[DateChange, ...]
+    cases: int
+    # Cases one of the policies cannot evaluate (a task it does not know), with why.
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.rules or self.dates)
+
+
+@dataclass(frozen=True)
+class CorpusCase:
+    name: str
+    case: Case
+    as_of: date
+
+
+def _changed_fields(a: Rule, b: Rule) -> tuple[str, ...]:
+    fields = []
+    if (a.emit.anchor, a.emit.offset) != (b.emit.anchor, b.emit.offset):
+        fields.append("timescale")
+    if (a.emit.fact, a.emit.kind, a.emit.review, a.emit.supersedes, a.emit.met_by, a.emit.to) != (
+        b.emit.fact,
+        b.emit.kind,
+        b.emit.review,
+        b.emit.supersedes,
+        b.emit.met_by,
+        b.emit.to,
+    ):
+        fields.append("emits")
+    if a.when != b.when:
+        fields.append("trigger")
+    if a.owner != b.owner:
+        fields.append("owner")
+    if a.source != b.source:
+        fields.append("source")
+    if (a.notes, a.alternatives) != (b.notes, b.alternatives):
+        fields.append("notes")
+    return tuple(fields)
+
+
+def _rule_changes(a: Policy, b: Policy) -> list[RuleChange]:
+    a_rules = {r.id: r for r in a.rules}
+    b_rules = {r.id: r for r in b.rules}
+    changes: list[RuleChange] = []
+    for rule_id in list(a_rules) + [i for i in b_rules if i not in a_rules]:
+        ra, rb = a_rules.get(rule_id), b_rules.get(rule_id)
+        if ra is None:
+            changes.append(RuleChange(rule_id, "added", None, rb))
+        elif rb is None:
+            changes.append(RuleChange(rule_id, "removed", ra, None))
+        else:
+            fields = _changed_fields(ra, rb)
+            if fields:
+                changes.append(RuleChange(rule_id, "changed", ra, rb, fields))
+    return changes
+
+
+def _by_key(result: Result) -> dict[tuple[str, int | None], list[Obligation]]:
+    out: dict[tuple[str, int | None], list[Obligation]] = {}
+    for obligation in result.obligations:
+        out.setdefault((obligation.kind, obligation.review), []).append(obligation)
+    return out
+
+
+def _date_changes(name: str, ra: Result, rb: Result) -> list[DateChange]:
+    a, b = _by_key(ra), _by_key(rb)
+    changes = []
+    for key in sorted(set(a) | set(b), key=lambda k: (k[0], k[1] or 0)):
+        left, right = a.get(key, []), b.get(key, [])
+        for i in range(max(len(left), len(right))):
+            oa = left[i] if i < len(left) else None
+            ob = right[i] if i < len(right) else None
+            a_due, a_status = (oa.due, oa.status) if oa else (None, None)
+            b_due, b_status = (ob.due, ob.status) if ob else (None, None)
+            if (a_due, a_status) != (b_due, b_status):
+                changes.append(DateChange(name, ra.child, key[0], key[1], a_due, b_due, a_status, b_status))
+    return changes
+
+
+def diff_policies(a: Policy, b: Policy, corpus: Iterable[CorpusCase], backend: str = "auto") -> PolicyDiff:
+    dates: list[DateChange] = []
+    skipped: list[tuple[str, str]] = []
+    count = 0
+    for item in corpus:
+        try:
+            ra = evaluate(a, item.case, item.as_of, backend=backend)
+            rb = evaluate(b, item.case, item.as_of, backend=backend)
+        except CaseError as exc:
+            skipped.append((item.name, exc.problems[0].message))
+            continue
+        count += 1
+        dates += _date_changes(item.name, ra, rb)
+    dates.sort(key=lambda d: (d.case, d.child, d.a_due or d.b_due or date.min, d.kind, d.review or 0))
+    return PolicyDiff(a, b, tuple(_rule_changes(a, b)), tuple(dates), count, tuple(skipped))
+
+
+def _subdocument(doc: Document, key: str) -> Document:
+    values = {p[1:]: w for p, w in doc.values.items() if p[:1] == (key,)}
+    keys = {p[1:]: w for p, w in doc.keys.items() if p[:1] == (key,)}
+    return Document(doc.data[key], doc.file, values, keys)
+
+
+def corpus_from(paths: Iterable[Path], as_of: date | None) -> Iterator[CorpusCase]:
+    """Cases from scenario files (with their own as-of dates) and case files (as of ``as_of``, default today)."""
+    for path in paths:
+        doc, problems = load_document(path)
+        if doc is None:
+            raise CaseError(problems)
+        data = doc.data
+        is_scenario = isinstance(data, dict) and "scenario" in data and isinstance(data.get("case"), dict)
+        source = _subdocument(doc, "case") if is_scenario else doc
+        cases, problems = cases_from_document(source)
+        if problems:
+            raise CaseError(problems)
+        day = as_of or (date.fromisoformat(str(data["as_of"])) if is_scenario else date.today())
+        for case in cases:
+            yield CorpusCase(str(path), case, day)
