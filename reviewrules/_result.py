@@ -48,8 +48,35 @@ class TraceStep:
         return out
 
 
+class _Explained:
+    """The trace of an obligation or escalation, built on first use: most callers
+    never ask, and it is half the cost of evaluating."""
+
+    explainer: Callable[[], tuple[TraceStep, ...]] | None
+    rule: str
+    version: str | None
+    source: Source
+    notes: tuple[str, ...]
+
+    @property
+    def trace(self) -> tuple[TraceStep, ...]:
+        """The chain from the case event through each rule to this item."""
+        return self.explainer() if self.explainer is not None else ()
+
+    def _provenance(self, explain: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "version": self.version,
+            "source": self.source.to_dict(),
+            "notes": list(self.notes),
+        }
+        if explain:
+            out["trace"] = [step.to_dict() for step in self.trace]
+        return out
+
+
 @dataclass(frozen=True)
-class Obligation:
+class Obligation(_Explained):
     kind: str
     review: int | None
     due: date
@@ -61,16 +88,10 @@ class Obligation:
     notes: tuple[str, ...] = ()
     version: str | None = None  # the policy version that computed it
     status_by: str | None = None  # the rule that superseded it or made it lapse
-    # Built on first use: most callers never ask, and it is half the cost of evaluating.
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def trace(self) -> tuple[TraceStep, ...]:
-        """The chain from the case event through each rule to this obligation."""
-        return self.explainer() if self.explainer is not None else ()
-
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "kind": self.kind,
             "review": self.review,
             "due": _iso(self.due),
@@ -78,14 +99,8 @@ class Obligation:
             "status_by": self.status_by,
             "done": _iso(self.done),
             "owner": self.owner,
-            "rule": self.rule,
-            "version": self.version,
-            "source": self.source.to_dict(),
-            "notes": list(self.notes),
+            **self._provenance(explain),
         }
-        if explain:
-            out["trace"] = [step.to_dict() for step in self.trace]
-        return out
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,7 @@ class About:
 
 
 @dataclass(frozen=True)
-class Escalation:
+class Escalation(_Explained):
     kind: str
     about: About
     raised: date
@@ -109,25 +124,14 @@ class Escalation:
     version: str | None = None
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def trace(self) -> tuple[TraceStep, ...]:
-        """The chain from the case event through each rule to this escalation."""
-        return self.explainer() if self.explainer is not None else ()
-
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "kind": self.kind,
             "about": self.about.to_dict(),
             "raised": _iso(self.raised),
             "to": self.to,
-            "rule": self.rule,
-            "version": self.version,
-            "source": self.source.to_dict(),
-            "notes": list(self.notes),
+            **self._provenance(explain),
         }
-        if explain:
-            out["trace"] = [step.to_dict() for step in self.trace]
-        return out
 
 
 @dataclass(frozen=True)
