@@ -127,6 +127,8 @@ def cases_from_document(doc: Document) -> tuple[list[Case], list[Problem]]:
     data = doc.data
     if not isinstance(data, dict):
         return [], [doc.problem((), "a case file must be a mapping with child and events, or children", code="schema")]
+    if "scenario" in data and "case" in data:
+        return [], [doc.problem((), "this is a scenario file, not a case file: run it with 'reviewrules test'", code="case")]
     raw_problems = [] if case_shape_ok(data) else schema_problems(doc, "case")
     entries: list[tuple[tuple[str | int, ...], Any]]
     if isinstance(data.get("children"), list):

@@ -261,3 +261,36 @@ def test_render_writes_the_procedure_card():
     code, out, _ = run("render", "york")
     assert out.lstrip().lower().startswith("<!doctype html>")
     assert "<table" in out
+
+
+def test_the_test_command_runs_scenarios_and_reports_coverage(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "scenario: first review\npolicy: england\nas_of: 2025-02-10\n"
+        "case: {child: {id: T}, events: [{type: became_looked_after, date: 2025-02-03}]}\n"
+        "expect:\n  obligations:\n    - {kind: review.initial, review: 1, due: 2025-03-03, status: pending}\n"
+    )
+    code, out, _ = run("test", str(tmp_path))
+    assert code == 0
+    assert out.splitlines()[-1] == "1 scenarios: 1 passed, 0 failed"
+    code, out, _ = run("test", str(tmp_path), "--coverage")
+    assert code == 1  # england's other rules were not exercised
+    assert "  england: england/second-review (policies/england.yaml:" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("2025-03-03", "2025-03-04"))
+    code, out, _ = run("test", str(bad))
+    assert code == 1
+    assert "expected obligation {kind: review.initial, review: 1, due: 2025-03-04, status: pending} not found" in out
+
+
+def test_the_bundled_scenarios_pass_with_full_coverage_from_the_command_line():
+    code, out, _ = run("test", "--coverage", "--backend", "python")
+    assert code == 0
+    assert out.splitlines()[-1] == "Every rule of every policy tested was exercised by a scenario."
+
+
+def test_evaluating_a_scenario_file_says_what_it_is():
+    scenario = Path(__file__).parent / "scenarios" / "york" / "worked-example.yaml"
+    code, _, err = run("evaluate", str(scenario), "--policy", "york")
+    assert code == 2
+    assert "this is a scenario file, not a case file: run it with 'reviewrules test'" in err
