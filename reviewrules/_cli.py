@@ -286,8 +286,11 @@ def _result_head(result: Result) -> dict[str, object]:
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     a, b = _policy_arg(args.a), _policy_arg(args.b)
     if args.cases:
-        paths = [p for p in find_scenarios([args.cases]) if p.suffix in (".yaml", ".yml", ".json")]
-        paths += sorted(Path(args.cases).rglob("*.json")) if Path(args.cases).is_dir() else []
+        root = Path(args.cases)
+        if not root.exists():
+            raise _UsageError(f"--cases {args.cases}: no such file or directory")
+        found = root.rglob("*") if root.is_dir() else [root]
+        paths = sorted(p for p in found if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
     else:
         paths = find_scenarios([_relative(bundled_scenarios_dir())])
     as_of = _as_date(args.as_of) if args.as_of else None

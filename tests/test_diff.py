@@ -77,3 +77,9 @@ def test_a_case_one_policy_cannot_evaluate_is_skipped_and_said():
     assert diff.cases == 0
     text = format_diff(diff, "text")
     assert "Dates on 0 case(s)" in text
+
+
+def test_a_missing_cases_directory_is_an_error_not_an_empty_comparison():
+    code, _, err = run("diff", "york", "cumbria", "--cases", "no/such/dir")
+    assert code == 2
+    assert "--cases no/such/dir: no such file or directory" in err
