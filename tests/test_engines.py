@@ -110,3 +110,19 @@ def test_a_batch_of_5000_children_in_one_process():
             assert to_json(alone.to_dict()) == to_json(result.to_dict())
     assert seen == [c["child"]["id"] for c in cases]
     assert overdue > 0
+
+
+@needs_durable
+def test_both_backends_give_identical_results_on_every_bundled_scenario():
+    from reviewrules._resources import bundled_scenarios_dir
+    from reviewrules._scenarios import find_scenarios, load_scenario
+
+    cache: dict = {}
+    scenarios = [load_scenario(path, cache) for path in find_scenarios([bundled_scenarios_dir()])]
+    assert len(scenarios) > 40
+    for scenario in scenarios:
+        results = [
+            to_json(evaluate(scenario.policy, scenario.case, scenario.as_of, backend=b).to_dict(explain=True))
+            for b in ("durable", "python")
+        ]
+        assert results[0] == results[1], scenario.file
