@@ -60,11 +60,6 @@ class Event:
     def review(self) -> int | None:
         return self.get("review")
 
-    def as_fact(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type, "date": self.date.isoformat()}
-        out.update(self.fields)
-        return out
-
     def label(self) -> str:
         extra = self.get("category") or self.get("task")
         return f"{self.type}:{extra}" if extra else self.type

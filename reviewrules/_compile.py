@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._policy import Policy, Rule
+from ._vocabulary import OBLIGATION_KINDS
 
 __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
 
@@ -31,6 +32,8 @@ class CompiledPolicy:
     policy: Policy
     rules: tuple[CompiledRule, ...]
     by_fact_kind: dict[tuple[str, str], tuple[CompiledRule, ...]]
+    task_kinds: frozenset[str]  # what a task_completed may name under this policy
+    review_task_kinds: frozenset[str]  # ...and which of those belong to a review
 
     def candidates(self, fact: str, kind: str) -> tuple[CompiledRule, ...]:
         return self.by_fact_kind.get((fact, kind), ())
@@ -42,4 +45,11 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     for compiled in rules:
         for kind in compiled.rule.when.kinds:
             index.setdefault((compiled.rule.when.fact, kind), []).append(compiled)
-    return CompiledPolicy(policy, rules, {k: tuple(v) for k, v in index.items()})
+    per_review = {r.emit.kind for r in policy.rules if r.emit.fact == "obligation" and r.emit.review is not None}
+    return CompiledPolicy(
+        policy,
+        rules,
+        {k: tuple(v) for k, v in index.items()},
+        frozenset(OBLIGATION_KINDS) | frozenset(kind for kind, _ in policy.kinds),
+        frozenset(per_review),
+    )

@@ -11,7 +11,7 @@ Loading and validation collect every problem before raising, as jsonschema's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 __all__ = [
@@ -177,23 +177,3 @@ class CaseError(ReviewRulesError):
 
 class EvaluationError(ReviewRulesError):
     """Evaluation could not finish (for example, rules that never stop)."""
-
-
-@dataclass
-class ProblemList:
-    """Collects problems while checking; raises them all at once."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)
-
-    def raise_if_any(self, error: type[ReviewRulesError]) -> None:
-        if self.problems:
-            raise error(self.problems)

@@ -24,7 +24,6 @@ from ._loading import load_policy
 from ._policy import Policy
 from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
 from ._settle import settle
-from ._vocabulary import OBLIGATION_KINDS
 
 __all__ = ["evaluate", "evaluate_many", "BACKENDS", "default_backend"]
 
@@ -105,10 +104,9 @@ def evaluate_many(
         yield _evaluate_one(compiled, _as_case(case), day, runner)
 
 
-def _check_against_policy(case: Case, policy: Policy) -> None:
+def _check_against_policy(case: Case, compiled: CompiledPolicy) -> None:
     """Task names must be kinds the policy knows; tasks of a review must say which review."""
-    known = set(OBLIGATION_KINDS) | {kind for kind, _ in policy.kinds}
-    per_review = {r.emit.kind for r in policy.rules if r.emit.fact == "obligation" and r.emit.review is not None}
+    policy, known, per_review = compiled.policy, compiled.task_kinds, compiled.review_task_kinds
     problems = []
     for event in case.of_type("task_completed"):
         task = event.get("task")
@@ -131,7 +129,7 @@ def _check_against_policy(case: Case, policy: Policy) -> None:
 
 def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner) -> Result:
     policy = compiled.policy
-    _check_against_policy(case, policy)
+    _check_against_policy(case, compiled)
     index = CaseIndex(case, as_of)
     session = Session(policy, index)
     if index.ignored:
