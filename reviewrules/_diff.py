@@ -19,7 +19,7 @@ from ._errors import CaseError
 from ._evaluate import evaluate
 from ._policy import Policy, Rule
 from ._result import Obligation, Result
-from ._yaml import Document, load_document
+from ._yaml import load_document
 
 __all__ = ["RuleChange", "DateChange", "PolicyDiff", "diff_policies", "corpus_from"]
 
@@ -154,12 +154,6 @@ def diff_policies(a: Policy, b: Policy, corpus: Iterable[CorpusCase], backend: s
     return PolicyDiff(a, b, tuple(_rule_changes(a, b)), tuple(dates), count, tuple(skipped))
 
 
-def _subdocument(doc: Document, key: str) -> Document:
-    values = {p[1:]: w for p, w in doc.values.items() if p[:1] == (key,)}
-    keys = {p[1:]: w for p, w in doc.keys.items() if p[:1] == (key,)}
-    return Document(doc.data[key], doc.file, values, keys)
-
-
 def corpus_from(paths: Iterable[Path], as_of: date | None) -> Iterator[CorpusCase]:
     """Cases from scenario files (with their own as-of dates) and case files (as of ``as_of``, default today)."""
     for path in paths:
@@ -168,7 +162,7 @@ def corpus_from(paths: Iterable[Path], as_of: date | None) -> Iterator[CorpusCas
             raise CaseError(problems)
         data = doc.data
         is_scenario = isinstance(data, dict) and "scenario" in data and isinstance(data.get("case"), dict)
-        source = _subdocument(doc, "case") if is_scenario else doc
+        source = doc.part("case") if is_scenario else doc
         cases, problems = cases_from_document(source)
         if problems:
             raise CaseError(problems)

@@ -95,8 +95,7 @@ def load_scenario(path: str | Path, policy_cache: dict[str, Policy] | None = Non
     cache = policy_cache if policy_cache is not None else {}
     if located not in cache:
         cache[located] = load_policy(located)
-    case_doc = Document(data["case"], doc.file, _subtree(doc.values, "case"), _subtree(doc.keys, "case"))
-    cases, case_problems = cases_from_document(case_doc)
+    cases, case_problems = cases_from_document(doc.part("case"))
     if case_problems:
         raise CaseError([_rebase(p) for p in case_problems])
     expect = data.get("expect", {})
@@ -110,10 +109,6 @@ def load_scenario(path: str | Path, policy_cache: dict[str, Policy] | None = Non
         absent=tuple(expect.get("absent", [])),
         doc=doc,
     )
-
-
-def _subtree(positions: dict[tuple[str | int, ...], tuple[int, int]], key: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
-    return {path[1:]: where for path, where in positions.items() if path[:1] == (key,)}
 
 
 def _rebase(problem: Problem) -> Problem:

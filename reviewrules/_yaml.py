@@ -90,6 +90,12 @@ class Document:
             return self.keys[tuple(path)]
         return self.where(path)
 
+    def part(self, key: str) -> Document:
+        """The value under one top-level key as a document of its own, keeping its lines."""
+        values = {p[1:]: w for p, w in self.values.items() if p[:1] == (key,)}
+        keys = {p[1:]: w for p, w in self.keys.items() if p[:1] == (key,)}
+        return Document(self.data[key], self.file, values, keys)
+
     def problem(self, path: Path_, message: str, *, key: bool = False, **extra: Any) -> Problem:
         line, column = self.key_where(path) if key else self.where(path)
         return Problem(message, file=self.file, line=line, column=column, path=tuple(path), **extra)
