@@ -29,7 +29,7 @@ AS_OF = date(2025, 11, 1)
 
 def one_run(policy_id: str, backend: str, children: int, seed: int) -> dict:
     from reviewrules import evaluate_many, load_policy
-    from reviewrules._synthetic import synthetic_cases
+    from reviewrules.case._synthetic import synthetic_cases
 
     policy = load_policy(policy_id)
     started = time.perf_counter()
@@ -66,7 +66,7 @@ def main() -> int:
         return 0
 
     from reviewrules import bundled_policies
-    from reviewrules._engine_durable import available
+    from reviewrules.engine._durable import available
 
     policies = args.policy or bundled_policies()
     backends = args.backend or (["durable", "python"] if available() else ["python"])

@@ -1,5 +1,5 @@
 """``python -m reviewrules``: the same as the ``reviewrules`` command."""
 
-from ._cli import run
+from .cli import run
 
 run()

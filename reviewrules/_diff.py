@@ -14,57 +14,16 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ._case import Case, cases_from_document
+from .case._files import Case, cases_from_document
 from ._errors import CaseError
 from ._evaluate import evaluate
-from ._policy import Policy, Rule
-from ._result import Obligation, Result
-from ._yaml import load_document
+from .output._diff_report import DateChange, PolicyDiff
+from .policy._compare import rule_changes
+from .policy._model import Policy
+from .engine._result import Obligation, Result
+from .policy._yaml import load_document
 
-__all__ = ["RuleChange", "DateChange", "PolicyDiff", "diff_policies", "corpus_from"]
-
-
-@dataclass(frozen=True)
-class RuleChange:
-    id: str
-    change: str  # "added", "removed" or "changed"
-    a: Rule | None
-    b: Rule | None
-    fields: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DateChange:
-    case: str  # the file the case came from
-    child: str
-    kind: str
-    review: int | None
-    a_due: date | None
-    b_due: date | None
-    a_status: str | None
-    b_status: str | None
-
-    @property
-    def days(self) -> int | None:
-        """How many days later (positive) or earlier B's date is than A's."""
-        if self.a_due is None or self.b_due is None:
-            return None
-        return (self.b_due - self.a_due).days
-
-
-@dataclass(frozen=True)
-class PolicyDiff:
-    a: Policy
-    b: Policy
-    rules: tuple[RuleChange, ...]
-    dates: tuple[DateChange, ...]
-    cases: int
-    # Cases one of the policies cannot evaluate (a task it does not know), with why.
-    skipped: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def differs(self) -> bool:
-        return bool(self.rules or self.dates)
+__all__ = ["CorpusCase", "diff_policies", "corpus_from"]
 
 
 @dataclass(frozen=True)
@@ -72,47 +31,6 @@ class CorpusCase:
     name: str
     case: Case
     as_of: date
-
-
-def _changed_fields(a: Rule, b: Rule) -> tuple[str, ...]:
-    fields = []
-    if (a.emit.anchor, a.emit.offset) != (b.emit.anchor, b.emit.offset):
-        fields.append("timescale")
-    if (a.emit.fact, a.emit.kind, a.emit.review, a.emit.supersedes, a.emit.met_by, a.emit.to) != (
-        b.emit.fact,
-        b.emit.kind,
-        b.emit.review,
-        b.emit.supersedes,
-        b.emit.met_by,
-        b.emit.to,
-    ):
-        fields.append("emits")
-    if a.when != b.when:
-        fields.append("trigger")
-    if a.owner != b.owner:
-        fields.append("owner")
-    if a.source != b.source:
-        fields.append("source")
-    if (a.notes, a.alternatives) != (b.notes, b.alternatives):
-        fields.append("notes")
-    return tuple(fields)
-
-
-def _rule_changes(a: Policy, b: Policy) -> list[RuleChange]:
-    a_rules = {r.id: r for r in a.rules}
-    b_rules = {r.id: r for r in b.rules}
-    changes: list[RuleChange] = []
-    for rule_id in list(a_rules) + [i for i in b_rules if i not in a_rules]:
-        ra, rb = a_rules.get(rule_id), b_rules.get(rule_id)
-        if ra is None:
-            changes.append(RuleChange(rule_id, "added", None, rb))
-        elif rb is None:
-            changes.append(RuleChange(rule_id, "removed", ra, None))
-        else:
-            fields = _changed_fields(ra, rb)
-            if fields:
-                changes.append(RuleChange(rule_id, "changed", ra, rb, fields))
-    return changes
 
 
 def _by_key(result: Result) -> dict[tuple[str, int | None], list[Obligation]]:
@@ -151,7 +69,7 @@ def diff_policies(a: Policy, b: Policy, corpus: Iterable[CorpusCase], backend: s
         count += 1
         dates += _date_changes(item.name, ra, rb)
     dates.sort(key=lambda d: (d.case, d.child, d.a_due or d.b_due or date.min, d.kind, d.review or 0))
-    return PolicyDiff(a, b, tuple(_rule_changes(a, b)), tuple(dates), count, tuple(skipped))
+    return PolicyDiff(a, b, tuple(rule_changes(a, b)), tuple(dates), count, tuple(skipped))
 
 
 def corpus_from(paths: Iterable[Path], as_of: date | None) -> Iterator[CorpusCase]:

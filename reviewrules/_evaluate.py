@@ -12,18 +12,18 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
-from ._case import Case, case_from_mapping, parse_date
-from ._compile import CompiledPolicy, compile_policy
-from ._derive import event_facts
-from ._engine_durable import available as durable_available
-from ._engine_durable import run_durable, unavailable_reason
-from ._engine_python import run_python
+from .case._files import Case, case_from_mapping, parse_date
+from .engine._compile import CompiledPolicy, compile_policy
+from .engine._derive import event_facts
+from .engine._durable import available as durable_available
+from .engine._durable import run_durable, unavailable_reason
+from .engine._python import run_python
 from ._errors import CaseError, Problem, ReviewRulesError
-from ._facts import CaseIndex, Fact, Session
-from ._loading import load_policy
-from ._policy import Policy
-from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
-from ._settle import settle
+from .engine._facts import CaseIndex, Fact, Session
+from .policy._loading import load_policy
+from .policy._model import Policy
+from .engine._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
+from .engine._settle import settle
 
 __all__ = ["evaluate", "evaluate_many", "BACKENDS", "default_backend"]
 

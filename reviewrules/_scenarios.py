@@ -28,14 +28,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from ._case import Case, cases_from_document
+from .case._files import Case, cases_from_document
 from ._errors import CaseError, Problem, ReviewRulesError
 from ._evaluate import evaluate
-from ._loading import load_policy, locate_policy
-from ._policy import Policy, Rule
-from ._result import Result
-from ._schema import schema_problems
-from ._yaml import Document, load_document
+from .policy._loading import load_policy, locate_policy
+from .policy._model import Policy, Rule
+from .engine._result import Result
+from .policy._schema import schema_problems
+from .policy._yaml import Document, load_document
 
 __all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 

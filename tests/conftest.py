@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewrules._engine_durable import available as durable_available
+from reviewrules.engine._durable import available as durable_available
 from reviewrules._scenarios import load_scenario, run_scenario
 
 SCENARIOS = Path(__file__).parent / "scenarios"

@@ -17,7 +17,7 @@ import pytest
 
 import reviewrules
 from reviewrules import load_policy
-from reviewrules._card import STAGES, card_rows, render_card
+from reviewrules.output._card import STAGES, card_rows, render_card
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

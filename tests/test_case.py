@@ -105,7 +105,7 @@ def test_a_child_listed_twice_in_one_file_is_refused(tmp_path):
 
 
 def test_a_case_file_over_the_size_limit_is_refused_before_reading(tmp_path):
-    from reviewrules._yaml import Limits, load_document
+    from reviewrules.policy._yaml import Limits, load_document
 
     path = tmp_path / "big.yaml"
     path.write_text(json.dumps(BASE))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewrules._cli import main
+from reviewrules.cli import main
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "york-worked-example.yaml"
@@ -64,7 +64,7 @@ def test_evaluate_with_explain_includes_the_arithmetic():
 
 
 def test_evaluate_with_either_backend_prints_the_same_bytes():
-    from reviewrules._engine_durable import available
+    from reviewrules.engine._durable import available
 
     if not available():
         pytest.skip("durable-rules does not import on this Python")
@@ -198,7 +198,7 @@ def test_every_error_code_in_the_code_has_a_fix_and_a_line_in_docs_errors():
     from reviewrules._errors import HINTS
 
     used = set()
-    for path in (ROOT / "reviewrules").glob("*.py"):
+    for path in (ROOT / "reviewrules").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 from reviewrules import load_policy
-from reviewrules._cli import main
+from reviewrules.cli import main
 from reviewrules._diff import diff_policies
-from reviewrules._diff_format import format_diff
+from reviewrules.output._diff_report import format_diff
 
 VERSIONED = Path(__file__).parent / "fixtures" / "policies" / "versioned.yaml"
 

@@ -7,10 +7,10 @@ import pytest
 
 from reviewrules import ReviewRulesError, case_from_mapping, evaluate, evaluate_many, load_policy
 from reviewrules import _evaluate
-from reviewrules._engine_durable import available as durable_available
+from reviewrules.engine._durable import available as durable_available
 from reviewrules._resources import policies_dir
-from reviewrules._render import to_json
-from reviewrules._synthetic import synthetic_cases
+from reviewrules.output._json import to_json
+from reviewrules.case._synthetic import synthetic_cases
 
 needs_durable = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
 MECHANICS = Path(__file__).parent / "fixtures" / "policies" / "mechanics.yaml"

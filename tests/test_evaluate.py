@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reviewrules import Result, evaluate, evaluate_many, load_policy
-from reviewrules._render import to_json
+from reviewrules.output._json import to_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MECHANICS = FIXTURES / "policies" / "mechanics.yaml"

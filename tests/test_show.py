@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from reviewrules import load_policy
-from reviewrules._cli import main
-from reviewrules._show import resolved_yaml
+from reviewrules.cli import main
+from reviewrules.output._resolved import resolved_yaml
 from test_policies import POLICY_IDS
 
 VERSIONED = Path(__file__).parent / "fixtures" / "policies" / "versioned.yaml"

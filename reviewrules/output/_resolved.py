@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ._policy import Anchor, Condition, Emission, Offset, Policy, Rule, Trigger
+from ..policy._model import Anchor, Condition, Emission, Offset, Policy, Rule, Trigger
 
 __all__ = ["resolved_yaml", "rule_data"]
 

@@ -13,9 +13,9 @@ from typing import Any, Iterable
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ._errors import Problem
-from ._resources import load_schema
-from ._yaml import Document
+from .._errors import Problem
+from .._resources import load_schema
+from ..policy._yaml import Document
 
 __all__ = ["schema_problems"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterable
 
-from ._errors import Problem
-from ._policy import (
+from .._errors import Problem
+from ..policy._model import (
     Alternative,
     Anchor,
     Condition,
@@ -24,8 +24,8 @@ from ._policy import (
     Trigger,
     parse_offset_text,
 )
-from ._vocabulary import EVENT_DERIVED_FIELDS, EVENT_FIELDS, SIGNIFICANT_EVENT_CATEGORIES
-from ._yaml import Document
+from .._vocabulary import EVENT_DERIVED_FIELDS, EVENT_FIELDS, SIGNIFICANT_EVENT_CATEGORIES
+from ..policy._yaml import Document
 
 __all__ = ["build_rules", "Layer", "did_you_mean"]
 

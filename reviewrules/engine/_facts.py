@@ -13,10 +13,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from ._calendar import Shift
-from ._case import Case, Event
-from ._errors import EvaluationError, Problem
-from ._policy import Policy, Rule
+from .._calendar import Shift
+from ..case._files import Case, Event
+from .._errors import EvaluationError, Problem
+from ..policy._model import Policy, Rule
 
 __all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "engine_key"]
 

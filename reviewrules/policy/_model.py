@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 
-from ._calendar import describe_amount
+from .._calendar import describe_amount
 
 __all__ = [
     "Source",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
-from ._policy import Source
+from ..policy._model import Source
 
 __all__ = ["PolicyRef", "TraceStep", "Obligation", "About", "Escalation", "Notice", "Result"]
 

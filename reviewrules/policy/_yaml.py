@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from ._errors import Problem
+from .._errors import Problem
 
 __all__ = ["Document", "load_document", "parse_text", "Limits", "DEFAULT_LIMITS"]
 

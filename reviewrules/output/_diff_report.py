@@ -1,14 +1,53 @@
-"""Writing a policy diff as text, JSON or Markdown (Markdown pastes into an audit report)."""
+"""The policy diff report: what differs between two policies, and its text, JSON and Markdown forms.
+
+Markdown pastes into an audit report.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from ._diff import DateChange, PolicyDiff
-from ._policy import Policy, Rule
-from ._render import to_json
+from ..policy._compare import RuleChange
+from ..policy._model import Policy, Rule
+from ._json import to_json
 
-__all__ = ["format_diff"]
+__all__ = ["DateChange", "PolicyDiff", "format_diff"]
+
+
+@dataclass(frozen=True)
+class DateChange:
+    case: str  # the file the case came from
+    child: str
+    kind: str
+    review: int | None
+    a_due: date | None
+    b_due: date | None
+    a_status: str | None
+    b_status: str | None
+
+    @property
+    def days(self) -> int | None:
+        """How many days later (positive) or earlier B's date is than A's."""
+        if self.a_due is None or self.b_due is None:
+            return None
+        return (self.b_due - self.a_due).days
+
+
+@dataclass(frozen=True)
+class PolicyDiff:
+    a: Policy
+    b: Policy
+    rules: tuple[RuleChange, ...]
+    dates: tuple[DateChange, ...]
+    cases: int
+    # Cases one of the policies cannot evaluate (a task it does not know), with why.
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.rules or self.dates)
 
 
 def _name(policy: Policy) -> str:

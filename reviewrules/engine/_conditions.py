@@ -8,10 +8,10 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from ._case import Event
-from ._facts import CaseIndex, Fact, Session
-from ._policy import MetBy, Rule
-from ._vocabulary import is_review_kind
+from ..case._files import Event
+from ..engine._facts import CaseIndex, Fact, Session
+from ..policy._model import MetBy, Rule
+from .._vocabulary import is_review_kind
 
 __all__ = ["conditions_hold", "review_meeting", "birthday", "done_date"]
 

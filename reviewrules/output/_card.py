@@ -14,8 +14,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from ._policy import Policy, Rule
-from ._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS, is_review_kind
+from ..policy._model import Policy, Rule
+from .._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS, is_review_kind
 
 __all__ = ["FORMATS", "STAGES", "CardRow", "card_rows", "render_card"]
 

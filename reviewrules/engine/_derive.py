@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from ._calendar import Shift, shift
-from ._conditions import birthday, conditions_hold, done_date, review_meeting
-from ._facts import CaseIndex, Fact, Session, fact_id
-from ._policy import Rule, Trigger, ordinal
-from ._vocabulary import EVENT_FIELDS, is_review_kind
+from .._calendar import Shift, shift
+from ..engine._conditions import birthday, conditions_hold, done_date, review_meeting
+from ..engine._facts import CaseIndex, Fact, Session, fact_id
+from ..policy._model import Rule, Trigger, ordinal
+from .._vocabulary import EVENT_FIELDS, is_review_kind
 
 __all__ = ["derive", "event_facts", "trigger_matches"]
 

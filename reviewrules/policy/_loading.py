@@ -14,13 +14,13 @@ from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
-from ._errors import PolicyError, Problem
-from ._policy import DocumentInfo, Policy, Rule, Version
-from ._policy_check import Inherited, merge_layers, resolved_problems
-from ._rule_builder import build_rules
-from ._resources import bundled_policy_ids, bundled_policy_path, policies_dir
-from ._schema import schema_problems
-from ._yaml import POLICY_LIMITS, Document, load_document
+from .._errors import PolicyError, Problem
+from ..policy._model import DocumentInfo, Policy, Rule, Version
+from ..policy._checks import Inherited, merge_layers, resolved_problems
+from ..policy._rule_builder import build_rules
+from .._resources import bundled_policy_ids, bundled_policy_path, policies_dir
+from ..policy._schema import schema_problems
+from ..policy._yaml import POLICY_LIMITS, Document, load_document
 
 __all__ = ["load_policy", "locate_policy", "check_policy_file"]
 

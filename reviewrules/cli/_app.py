@@ -1,0 +1,71 @@
+"""The ``reviewrules`` command line. ``main(argv)`` returns the exit status.
+
+Exit 0 on success; 2 with one line per problem on stderr for a bad policy, a
+bad case file or bad arguments; never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import traceback
+from typing import NoReturn, Sequence, TextIO
+
+from .._errors import ReviewRulesError
+from ._case_commands import add_case_commands
+from ._common import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, UsageError
+from ._policy_commands import add_policy_commands
+
+__all__ = ["main", "run"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reviewrules",
+        description="Statutory review deadlines for looked-after children, from YAML policies.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_case_commands(sub)
+    add_policy_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        parser = _parser()
+        with contextlib.redirect_stdout(out):  # --help goes where the caller asked
+            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command is None:
+            commands = ", ".join(sorted(parser._subparsers._group_actions[0].choices))  # type: ignore[union-attr]
+            raise UsageError(f"missing command: {commands} (see 'reviewrules --help')")
+        return args.handler(args, out, err)
+    except UsageError as exc:
+        err.write(f"reviewrules: error: {exc}\n")
+        return EXIT_PROBLEMS
+    except ReviewRulesError as exc:
+        for line in exc.lines():
+            err.write(line + "\n")
+        return EXIT_PROBLEMS
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so in one line; the traceback on request
+        if os.environ.get("REVIEWRULES_DEBUG"):
+            traceback.print_exc(file=err)
+        err.write(f"reviewrules: internal error: {type(exc).__name__}: {exc} (set REVIEWRULES_DEBUG=1 for details)\n")
+        return EXIT_INTERNAL
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Commands about cases: evaluate, explain, diff, test."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from .._diff import corpus_from, diff_policies
+from .._evaluate import BACKENDS, _as_date, evaluate, evaluate_many
+from .._resources import bundled_scenarios_dir
+from .._scenarios import find_scenarios, run_scenarios
+from ..case._files import load_case_file
+from ..engine._result import Escalation, Obligation, Result
+from ..output._diff_report import format_diff
+from ..output._json import to_json, write_json_results
+from ..output._text import explain_text, result_text
+from ..policy._loading import load_policy
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg, relative
+
+__all__ = ["add_case_commands"]
+
+
+def add_case_commands(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("evaluate", help="every review, deadline and escalation for the children in a case file")
+    ev.add_argument("case", metavar="CASE", help="case file (YAML or JSON): one child, or many under 'children'")
+    ev.add_argument("--policy", "-p", required=True, help="bundled policy id (york) or a policy file")
+    ev.add_argument("--as-of", help="evaluate as of this ISO date (default: today)")
+    ev.add_argument("--format", choices=("json", "text"), default="json")
+    ev.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
+    ev.add_argument("--explain", action="store_true", help="include each obligation's derivation in JSON")
+    ev.set_defaults(handler=_evaluate)
+
+    ex = sub.add_parser("explain", help="how one obligation's date was reached, rule by rule")
+    ex.add_argument("case", metavar="CASE")
+    ex.add_argument("--policy", "-p", required=True)
+    ex.add_argument("--obligation", "-o", required=True, metavar="KIND[:REVIEW]", help="e.g. review.second:2")
+    ex.add_argument("--child", help="which child, in a file of many")
+    ex.add_argument("--as-of")
+    ex.add_argument("--format", choices=("text", "json"), default="text")
+    ex.add_argument("--backend", choices=BACKENDS, default="auto")
+    ex.set_defaults(handler=_explain)
+
+    di = sub.add_parser("diff", help="what differs between two policies (exit 1 if anything does)")
+    di.add_argument("a", metavar="A", help="policy id or file, or POLICY@VERSION")
+    di.add_argument("b", metavar="B")
+    di.add_argument("--cases", metavar="DIR", help="case or scenario files to compare on (default: the bundled scenarios)")
+    di.add_argument("--as-of", help="as-of date for case files (scenarios carry their own)")
+    di.add_argument("--format", choices=("text", "json", "md"), default="text")
+    di.add_argument("--backend", choices=BACKENDS, default="auto")
+    di.set_defaults(handler=_diff)
+
+    te = sub.add_parser("test", help="run YAML scenario tests (default: the bundled ones)")
+    te.add_argument("paths", metavar="PATH", nargs="*", help="scenario files or directories")
+    te.add_argument("--backend", choices=BACKENDS, default="auto")
+    te.add_argument("--coverage", action="store_true", help="list rules no scenario exercised (and fail if any)")
+    te.set_defaults(handler=_test)
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy = load_policy(args.policy)
+    cases, many = load_case_file(args.case)
+    results = evaluate_many(policy, cases, args.as_of, backend=args.backend)
+    if args.format == "json":
+        write_json_results(results, out, many, explain=args.explain)
+    else:
+        for i, result in enumerate(results):
+            out.write(("\n" if i else "") + result_text(result))
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy = policy_arg(args.policy)
+    kind, _, number = args.obligation.partition(":")
+    if number and not number.isdigit():
+        raise UsageError(f"--obligation {args.obligation!r}: the review after ':' must be a number")
+    review = int(number) if number else None
+    cases, _ = load_case_file(args.case)
+    if args.child is not None:
+        cases = [c for c in cases if c.child_id == args.child]
+        if not cases:
+            raise UsageError(f"no child '{args.child}' in {args.case}")
+    elif len(cases) > 1:
+        raise UsageError(f"{args.case} has {len(cases)} children: say which with --child ({', '.join(c.child_id for c in cases[:5])}, ...)")
+    result = evaluate(policy, cases[0], args.as_of, backend=args.backend)
+    items: list[Obligation | Escalation] = [
+        o for o in result.obligations if o.kind == kind and (review is None or o.review == review)
+    ]
+    items += [e for e in result.escalations if e.kind == kind and (review is None or e.about.review == review)]
+    if not items:
+        kinds = sorted({o.kind for o in result.obligations} | {e.kind for e in result.escalations})
+        raise UsageError(f"no {args.obligation} for child {result.child} (kinds in the result: {', '.join(kinds)})")
+    if args.format == "json":
+        out.write(to_json({**_result_head(result), "items": [i.to_dict(explain=True) for i in items]}) + "\n")
+    else:
+        out.write(explain_text(result, items))
+    return EXIT_OK
+
+
+def _result_head(result: Result) -> dict[str, object]:
+    return {"child": result.child, "policy": result.policy.to_dict(), "as_of": result.as_of.isoformat()}
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    a, b = policy_arg(args.a), policy_arg(args.b)
+    if args.cases:
+        root = Path(args.cases)
+        if not root.exists():
+            raise UsageError(f"--cases {args.cases}: no such file or directory")
+        found = root.rglob("*") if root.is_dir() else [root]
+        paths = sorted(p for p in found if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+    else:
+        paths = find_scenarios([relative(bundled_scenarios_dir())])
+    as_of = _as_date(args.as_of) if args.as_of else None
+    diff = diff_policies(a, b, corpus_from(paths, as_of), backend=args.backend)
+    out.write(format_diff(diff, args.format))
+    return EXIT_FAILED if diff.differs else EXIT_OK
+
+
+def _test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    paths = args.paths or [relative(bundled_scenarios_dir())]
+    report = run_scenarios(find_scenarios(paths), backend=args.backend)
+    for outcome in report.outcomes:
+        out.write(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.scenario.file}: {outcome.scenario.name}\n")
+        for failure in outcome.failures:
+            out.write(f"  {failure}\n")
+    for problem in report.problems:
+        err.write(problem + "\n")
+    passed = sum(1 for o in report.outcomes if o.passed)
+    out.write(f"{len(report.outcomes)} scenarios: {passed} passed, {len(report.outcomes) - passed} failed\n")
+    gaps = report.unexercised() if args.coverage else {}
+    if args.coverage:
+        if gaps:
+            out.write("Rules no scenario exercised:\n")
+            for policy_id, rules in gaps.items():
+                for rule in rules:
+                    out.write(f"  {policy_id}: {rule.qualified_id} ({rule.file}:{rule.line})\n")
+        else:
+            out.write("Every rule of every policy tested was exercised by a scenario.\n")
+    if report.problems:
+        return EXIT_PROBLEMS
+    return EXIT_FAILED if passed < len(report.outcomes) or gaps else EXIT_OK
