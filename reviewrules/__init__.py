@@ -8,13 +8,21 @@
 Everything public is listed in ``__all__``; modules starting with ``_`` are internal.
 """
 
-from .case._files import Case, Event, case_from_mapping, load_cases
 from ._errors import CaseError, EvaluationError, PolicyError, Problem, ReviewRulesError
 from ._evaluate import evaluate, evaluate_many
+from ._resources import bundled_policy_ids as bundled_policies
+from .case._files import Case, Event, case_from_mapping, load_cases
+from .engine._result import (
+    About,
+    Escalation,
+    Notice,
+    Obligation,
+    PolicyRef,
+    Result,
+    TraceStep,
+)
 from .policy._loading import check_policy_file, load_policy
 from .policy._model import Policy, Rule, Source
-from ._resources import bundled_policy_ids as bundled_policies
-from .engine._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
 
 __version__ = "0.1.0"
 

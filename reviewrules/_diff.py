@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .case._files import Case, cases_from_document
 from ._errors import CaseError
 from ._evaluate import evaluate
+from .case._files import Case, cases_from_document
+from .engine._result import Obligation, Result
 from .output._diff_report import DateChange, PolicyDiff
 from .policy._compare import rule_changes
 from .policy._model import Policy
-from .engine._result import Obligation, Result
 from .policy._yaml import load_document
 
 __all__ = ["CorpusCase", "diff_policies", "corpus_from"]

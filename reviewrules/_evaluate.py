@@ -12,18 +12,26 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+from ._errors import CaseError, Problem, ReviewRulesError
 from .case._files import Case, case_from_mapping, parse_date
 from .engine._compile import CompiledPolicy, compile_policy
 from .engine._derive import event_facts
 from .engine._durable import available as durable_available
 from .engine._durable import run_durable, unavailable_reason
-from .engine._python import run_python
-from ._errors import CaseError, Problem, ReviewRulesError
 from .engine._facts import CaseIndex, Fact, Session
+from .engine._python import run_python
+from .engine._result import (
+    About,
+    Escalation,
+    Notice,
+    Obligation,
+    PolicyRef,
+    Result,
+    TraceStep,
+)
+from .engine._settle import settle
 from .policy._loading import load_policy
 from .policy._model import Policy
-from .engine._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
-from .engine._settle import settle
 
 __all__ = ["evaluate", "evaluate_many", "BACKENDS", "default_backend"]
 

@@ -28,12 +28,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from .case._files import Case, cases_from_document
 from ._errors import CaseError, Problem, ReviewRulesError
 from ._evaluate import evaluate
+from .case._files import Case, cases_from_document
+from .engine._result import Result
 from .policy._loading import load_policy, locate_policy
 from .policy._model import Policy, Rule
-from .engine._result import Result
 from .policy._schema import schema_problems
 from .policy._yaml import Document, load_document
 

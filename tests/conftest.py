@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewrules.engine._durable import available as durable_available
 from reviewrules._scenarios import load_scenario, run_scenario
+from reviewrules.engine._durable import available as durable_available
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 BACKENDS = ["python"] + (["durable"] if durable_available() else [])

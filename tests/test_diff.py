@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from reviewrules import load_policy
-from reviewrules.cli import main
 from reviewrules._diff import diff_policies
+from reviewrules.cli import main
 from reviewrules.output._diff_report import format_diff
 
 VERSIONED = Path(__file__).parent / "fixtures" / "policies" / "versioned.yaml"

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewrules import ReviewRulesError, case_from_mapping, evaluate, evaluate_many, load_policy
-from reviewrules import _evaluate
-from reviewrules.engine._durable import available as durable_available
+from reviewrules import ReviewRulesError, _evaluate, case_from_mapping, evaluate, evaluate_many, load_policy
 from reviewrules._resources import policies_dir
-from reviewrules.output._json import to_json
 from reviewrules.case._synthetic import synthetic_cases
+from reviewrules.engine._durable import available as durable_available
+from reviewrules.output._json import to_json
 
 needs_durable = pytest.mark.skipif(not durable_available(), reason="durable-rules does not import on this Python")
 MECHANICS = Path(__file__).parent / "fixtures" / "policies" / "mechanics.yaml"

@@ -4,11 +4,11 @@ import io
 from pathlib import Path
 
 import pytest
+from test_policies import POLICY_IDS
 
 from reviewrules import load_policy
 from reviewrules.cli import main
 from reviewrules.output._resolved import resolved_yaml
-from test_policies import POLICY_IDS
 
 VERSIONED = Path(__file__).parent / "fixtures" / "policies" / "versioned.yaml"
 

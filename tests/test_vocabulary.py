@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from reviewrules._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, SIGNIFICANT_EVENT_CATEGORIES, STATUSES
 from reviewrules.case._shape import case_shape_ok
 from reviewrules.case._synthetic import synthetic_cases
-from reviewrules._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, SIGNIFICANT_EVENT_CATEGORIES, STATUSES
 from reviewrules.policy._yaml import load_document
 
 ROOT = Path(__file__).parent.parent

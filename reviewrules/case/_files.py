@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..case._shape import case_shape_ok
 from .._errors import CaseError, Problem
 from ..policy._schema import schema_problems
 from ..policy._yaml import Document, load_document
+from ._shape import case_shape_ok
 
 __all__ = ["Event", "Case", "load_cases", "load_case_file", "case_from_mapping", "cases_from_document", "parse_date"]
 

@@ -16,7 +16,14 @@ from ..output._diff_report import format_diff
 from ..output._json import to_json, write_json_results
 from ..output._text import explain_text, result_text
 from ..policy._loading import load_policy
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg, relative
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    UsageError,
+    policy_arg,
+    relative,
+)
 
 __all__ = ["add_case_commands"]
 

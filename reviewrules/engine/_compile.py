@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..policy._model import Policy, Rule
 from .._vocabulary import OBLIGATION_KINDS
+from ..policy._model import Policy, Rule
 
 __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
 

@@ -8,10 +8,10 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from ..case._files import Event
-from ..engine._facts import CaseIndex, Fact, Session
-from ..policy._model import MetBy, Rule
 from .._vocabulary import is_review_kind
+from ..case._files import Event
+from ..policy._model import MetBy, Rule
+from ._facts import CaseIndex, Fact, Session
 
 __all__ = ["conditions_hold", "review_meeting", "birthday", "done_date"]
 

@@ -12,10 +12,10 @@ from collections import Counter
 from datetime import date, timedelta
 
 from .._calendar import Shift, shift
-from ..engine._conditions import birthday, conditions_hold, done_date, review_meeting
-from ..engine._facts import CaseIndex, Fact, Session, fact_id
-from ..policy._model import Rule, Trigger, ordinal
 from .._vocabulary import EVENT_FIELDS, is_review_kind
+from ..policy._model import Alternative, Anchor, Rule, Trigger, ordinal
+from ._conditions import birthday, conditions_hold, done_date, review_meeting
+from ._facts import CaseIndex, Fact, Session, fact_id
 
 __all__ = ["derive", "event_facts", "trigger_matches"]
 
@@ -84,7 +84,7 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
         facts = _escalation(rule, trigger, anchor, anchor_label, counted, index)
     else:
         assert anchor is not None and when is not None
-        facts = [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, index)]
+        facts = [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, session)]
     for fact in facts:
         fact.version = version
         fact.root, fact.ref = trigger.root, trigger.ref
@@ -126,10 +126,16 @@ def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:
 
 
 def _anchor(rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, str]:
-    spec = rule.emit.anchor
+    return _anchor_date(rule.emit.anchor, rule, trigger, session)
+
+
+def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, str]:
+    """The date an anchor names for this trigger, and how to say it."""
     index = session.index
     if spec is None:
         return None, ""
+    if spec.name == "start":
+        return index.start, f"became looked after on {index.start}" if index.start else ""
     if spec.name == "event":
         return trigger.due, f"{trigger.trigger_label} on {trigger.due}"
     if spec.name == "due":
@@ -181,12 +187,15 @@ def _obligation(
     anchor_label: str,
     due: date,
     counted: Shift | None,
-    index: CaseIndex,
+    session: Session,
 ) -> Fact:
+    index = session.index
     kind = rule.emit.kind
     notes = list(rule.notes)
     for alt in rule.alternatives:
-        other = shift(anchor, alt.offset.amount, alt.offset.unit, alt.offset.direction)
+        other = _alternative_shift(alt, rule, trigger, session)
+        if other is None:
+            continue
         text = f"Other reading, '{alt.reading}': {other.arithmetic()}"
         if other.end != due:
             gap = abs((other.end - due).days)
@@ -223,6 +232,17 @@ def _obligation(
         status_reason=reason,
         trigger_label=_describe_fact(trigger),
     )
+
+
+def _alternative_shift(alt: Alternative, rule: Rule, trigger: Fact, session: Session) -> Shift | None:
+    """The date another reading gives, counted the same way; None if it cannot be computed here."""
+    if not alt.computable:
+        return None
+    start, _ = _anchor_date(alt.anchor or rule.emit.anchor, rule, trigger, session)
+    offset = alt.offset or rule.emit.offset
+    if start is None or offset is None:
+        return None
+    return shift(start, offset.amount, offset.unit, offset.direction)
 
 
 def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex) -> tuple[str, str]:

@@ -21,9 +21,9 @@ import itertools
 import threading
 from typing import Any
 
-from ..engine._compile import CompiledPolicy, CompiledRule
-from ..engine._derive import derive
-from ..engine._facts import Fact, Session, engine_key
+from ._compile import CompiledPolicy, CompiledRule
+from ._derive import derive
+from ._facts import Fact, Session, engine_key
 
 __all__ = ["available", "unavailable_reason", "run_durable", "NAME"]
 

@@ -14,8 +14,8 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from .._calendar import Shift
-from ..case._files import Case, Event
 from .._errors import EvaluationError, Problem
+from ..case._files import Case, Event
 from ..policy._model import Policy, Rule
 
 __all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "engine_key"]

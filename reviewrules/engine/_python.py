@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..engine._compile import CompiledPolicy
-from ..engine._derive import derive, trigger_matches
-from ..engine._facts import Fact, Session
+from ._compile import CompiledPolicy
+from ._derive import derive, trigger_matches
+from ._facts import Fact, Session
 
 __all__ = ["run_python"]
 

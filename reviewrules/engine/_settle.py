@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..engine._facts import Fact, Session
+from ._facts import Fact, Session
 
 __all__ = ["settle"]
 

@@ -14,8 +14,13 @@ import html
 import re
 from dataclasses import dataclass
 
+from .._vocabulary import (
+    ESCALATION_KINDS,
+    NOTICE_KINDS,
+    OBLIGATION_KINDS,
+    is_review_kind,
+)
 from ..policy._model import Policy, Rule
-from .._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS, is_review_kind
 
 __all__ = ["FORMATS", "STAGES", "CardRow", "card_rows", "render_card"]
 
@@ -149,7 +154,15 @@ def _row(rule: Rule, stage: str, meanings: dict[str, str]) -> CardRow:
     notes = list(rule.notes)
     for alt in rule.alternatives:
         extra = f" ({alt.note})" if alt.note else ""
-        notes.append(f"Another reading (computed, shown as a note): {alt.reading}, i.e. {alt.offset.words()}{extra}")
+        if alt.computable:
+            counted = []
+            if alt.offset is not None:
+                counted.append(alt.offset.words())
+            if alt.anchor is not None:
+                counted.append(alt.anchor.describe())
+            notes.append(f"Another reading (computed, shown as a note): {alt.reading}, i.e. {' '.join(counted)}{extra}")
+        else:
+            notes.append(f"Another reading (not computed): {alt.reading}{extra}")
     if rule.in_force:
         notes.append("In force in version(s): " + ", ".join(label for label, _, _ in rule.in_force))
     src = rule.source

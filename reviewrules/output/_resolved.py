@@ -12,7 +12,16 @@ from typing import Any
 
 import yaml
 
-from ..policy._model import Anchor, Condition, Emission, Offset, Policy, Rule, Trigger
+from ..policy._model import (
+    Alternative,
+    Anchor,
+    Condition,
+    Emission,
+    Offset,
+    Policy,
+    Rule,
+    Trigger,
+)
 
 __all__ = ["resolved_yaml", "rule_data"]
 
@@ -91,6 +100,17 @@ def _emission(emit: Emission) -> dict[str, Any]:
     return out
 
 
+def _alternative(alt: Alternative) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": alt.id, "reading": alt.reading}
+    if alt.anchor is not None:
+        out["from"] = _anchor(alt.anchor)
+    if alt.offset is not None:
+        out["offset"] = _offset(alt.offset)
+    if alt.note:
+        out["note"] = alt.note
+    return out
+
+
 def rule_data(rule: Rule) -> dict[str, Any]:
     """One rule in the policy file format."""
     out: dict[str, Any] = {"id": rule.id}
@@ -103,11 +123,17 @@ def rule_data(rule: Rule) -> dict[str, Any]:
     out["source"] = rule.source.to_dict()
     if rule.notes:
         out["notes"] = list(rule.notes)
+    if rule.reading is not None:
+        reading: dict[str, Any] = {}
+        if rule.reading.question:
+            reading["question"] = rule.reading.question
+        reading["taken"] = rule.reading.taken
+        reading["why"] = rule.reading.why
+        if rule.reading.conflicts:
+            reading["conflicts"] = [c.to_dict() for c in rule.reading.conflicts]
+        out["reading"] = reading
     if rule.alternatives:
-        out["alternatives"] = [
-            {"reading": a.reading, "offset": _offset(a.offset), **({"note": a.note} if a.note else {})}
-            for a in rule.alternatives
-        ]
+        out["alternatives"] = [_alternative(a) for a in rule.alternatives]
     return out
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import NamedTuple, Sequence
 
 from .._errors import Problem
-from ..policy._model import Rule
-from ..policy._rule_builder import Layer, did_you_mean
 from .._vocabulary import ESCALATION_KINDS, NOTICE_KINDS, OBLIGATION_KINDS
-from ..policy._yaml import Document
+from ._model import Rule
+from ._rule_builder import Layer, did_you_mean
+from ._yaml import Document
 
 __all__ = ["Inherited", "merge_layers", "resolved_problems"]
 

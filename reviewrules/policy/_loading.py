@@ -15,12 +15,12 @@ from datetime import date
 from pathlib import Path
 
 from .._errors import PolicyError, Problem
-from ..policy._model import DocumentInfo, Policy, Rule, Version
-from ..policy._checks import Inherited, merge_layers, resolved_problems
-from ..policy._rule_builder import build_rules
 from .._resources import bundled_policy_ids, bundled_policy_path, policies_dir
-from ..policy._schema import schema_problems
-from ..policy._yaml import POLICY_LIMITS, Document, load_document
+from ._checks import Inherited, merge_layers, resolved_problems
+from ._model import DocumentInfo, Policy, Rule, Version
+from ._rule_builder import build_rules, default_alternative_id
+from ._schema import schema_problems
+from ._yaml import POLICY_LIMITS, Document, load_document
 
 __all__ = ["load_policy", "locate_policy", "check_policy_file"]
 
@@ -231,6 +231,20 @@ def _load_parent(
         return None
 
 
+def _rule_content(rule: Rule) -> dict[str, object]:
+    """A rule's meaning for the digest. Fields added to the format later are left out
+    while unset, so that a policy that does not use them keeps its digest."""
+    content = {k: v for k, v in asdict(rule).items() if k not in ("file", "line", "column", "path")}
+    if content["reading"] is None:
+        del content["reading"]
+    for alt in content["alternatives"]:
+        if alt["anchor"] is None:
+            del alt["anchor"]
+        if alt["id"] == default_alternative_id(alt["reading"]):
+            del alt["id"]
+    return content
+
+
 def _with_digest(policy: Policy) -> Policy:
     """A digest of what the policy means, not of how the file is laid out."""
     content = {
@@ -240,10 +254,7 @@ def _with_digest(policy: Policy) -> Policy:
         "kinds": policy.kinds,
         "notes": policy.notes,
         "versions": [asdict(v) for v in policy.versions],
-        "rules": [
-            {k: v for k, v in asdict(rule).items() if k not in ("file", "line", "column", "path")}
-            for rule in policy.rules
-        ],
+        "rules": [_rule_content(rule) for rule in policy.rules],
     }
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     digest = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

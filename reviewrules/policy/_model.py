@@ -19,6 +19,7 @@ __all__ = [
     "Trigger",
     "Anchor",
     "Alternative",
+    "Reading",
     "Emission",
     "MetBy",
     "Rule",
@@ -184,16 +185,34 @@ class Anchor:
             "done": "the date the triggering review was held or task completed",
             "review_date": "the review meeting (held, else scheduled, else due)",
             "raised": "the date the triggering escalation was raised",
+            "start": "the date the child became looked after",
         }.get(self.name, f"the child's {ordinal(self.years or 0)} birthday")
 
 
 @dataclass(frozen=True)
 class Alternative:
-    """Another reading of the source text, computed and shown as a note."""
+    """Another reading of the source text. With an offset or anchor of its own it is
+    computed and shown as a note, and can be chosen instead (``--reading RULE=ID``)."""
 
+    id: str
     reading: str
-    offset: Offset
+    offset: Offset | None = None
     note: str | None = None
+    anchor: Anchor | None = None
+
+    @property
+    def computable(self) -> bool:
+        return self.offset is not None or self.anchor is not None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Where a rule chose one reading of an ambiguous or conflicting text."""
+
+    taken: str
+    why: str
+    question: str | None = None
+    conflicts: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +248,7 @@ class Rule:
     title: str | None = None
     notes: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    reading: Reading | None = None
     # The dated versions of the policy this rule belongs to, as (label, from, until):
     # in force from `from` (inclusive) until `until` (exclusive); None is open-ended.
     in_force: tuple[tuple[str, date | None, date | None], ...] = ()

@@ -8,10 +8,16 @@ compares fields the events do not share: every problem is collected.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Iterable
 
 from .._errors import Problem
-from ..policy._model import (
+from .._vocabulary import (
+    EVENT_DERIVED_FIELDS,
+    EVENT_FIELDS,
+    SIGNIFICANT_EVENT_CATEGORIES,
+)
+from ._model import (
     Alternative,
     Anchor,
     Condition,
@@ -19,22 +25,22 @@ from ..policy._model import (
     MetBy,
     Offset,
     OffsetTextError,
+    Reading,
     Rule,
     Source,
     Trigger,
     parse_offset_text,
 )
-from .._vocabulary import EVENT_DERIVED_FIELDS, EVENT_FIELDS, SIGNIFICANT_EVENT_CATEGORIES
-from ..policy._yaml import Document
+from ._yaml import Document
 
-__all__ = ["build_rules", "Layer", "did_you_mean"]
+__all__ = ["build_rules", "Layer", "did_you_mean", "default_alternative_id"]
 
 _OBLIGATION_FIELDS = ("review", "owner")
 _ESCALATION_FIELDS = ("to",)
 _ANCHORS_BY_FACT = {
-    "event": ("event", "birthday", "field"),
-    "obligation": ("due", "done", "review_date", "birthday"),
-    "escalation": ("raised", "birthday"),
+    "event": ("event", "start", "birthday", "field"),
+    "obligation": ("due", "done", "review_date", "start", "birthday"),
+    "escalation": ("raised", "start", "birthday"),
 }
 
 
@@ -172,7 +178,7 @@ class _RuleBuilder:
             return set(_ESCALATION_FIELDS)
         return _common_event_fields(kinds) | set(EVENT_DERIVED_FIELDS)
 
-    def anchor(self, spec: Any, trigger: Trigger | None) -> Anchor | None:
+    def anchor(self, spec: Any, trigger: Trigger | None, sub: tuple[str | int, ...] = ("emit", "from")) -> Anchor | None:
         if isinstance(spec, dict) and "birthday" in spec:
             anchor = Anchor("birthday", years=spec["birthday"])
         elif isinstance(spec, dict):
@@ -186,7 +192,7 @@ class _RuleBuilder:
                 "field", "{field: NAME}"
             )
             self.problem(
-                ("emit", "from"),
+                sub,
                 f"cannot count from '{anchor.name}' when the rule reacts to an {trigger.fact} (allowed: {allowed})",
                 "anchor",
             )
@@ -199,7 +205,7 @@ class _RuleBuilder:
                 dated &= {name for name, k in EVENT_FIELDS.get(kind, {}).items() if k == "date"}
             if anchor.field not in dated:
                 self.problem(
-                    ("emit", "from", "field"),
+                    sub + ("field",),
                     f"'{anchor.field}' is not a date field of {' / '.join(trigger.kinds)} "
                     f"(date fields: {', '.join(sorted(dated)) or 'none'})",
                     "anchor",
@@ -284,17 +290,43 @@ class _RuleBuilder:
             met_by=met_by,
         )
 
+    def alternatives(self, raw: list[Any], trigger: Trigger | None, emission: Emission | None) -> list[Alternative]:
+        """Other readings of the rule's text; one with an offset or from: can be computed."""
+        found: list[Alternative] = []
+        seen: dict[str, int] = {}
+        for i, alt in enumerate(raw):
+            sub = ("alternatives", i)
+            offset = self.offset(alt["offset"], sub + ("offset",)) if "offset" in alt else None
+            anchor = self.anchor(alt["from"], trigger, sub + ("from",)) if "from" in alt else None
+            if ("offset" in alt and offset is None) or ("from" in alt and anchor is None):
+                continue
+            if (offset is not None or anchor is not None) and emission is not None:
+                if emission.offset is None and offset is None or emission.anchor is None and anchor is None:
+                    self.problem(sub, "an alternative with from: or offset: needs a rule that counts an offset from a date", "offset")
+                    continue
+            alt_id = alt.get("id") or default_alternative_id(alt["reading"])
+            if alt_id in seen:
+                self.problem(sub + ("id",), f"two alternatives are named '{alt_id}' (the first is alternative {seen[alt_id] + 1}); give each its own id", "duplicate-rule")
+                continue
+            seen[alt_id] = i
+            found.append(Alternative(alt_id, alt["reading"], offset, alt.get("note"), anchor))
+        return found
+
+    def reading(self, raw: dict[str, Any] | None, source: dict[str, Any]) -> Reading | None:
+        if raw is None:
+            return None
+        document = source.get("document", self.default_document)
+        conflicts = tuple(Source(c.get("document", document), c["section"], c["quote"]) for c in raw.get("conflicts", []))
+        return Reading(raw["taken"], raw["why"], raw.get("question"), conflicts)
+
     def build(self, raw: dict[str, Any]) -> Rule | None:
         self.rule_id = raw["id"]
         trigger = self.trigger(raw["when"])
         emission = self.emission(raw["emit"], trigger)
         if emission is not None and emission.fact == "obligation" and "owner" not in raw:
             self.problem((), "missing owner: say whose task this is (e.g. social_worker, iro)", "owner")
-        alternatives: list[Alternative] = []
-        for i, alt in enumerate(raw.get("alternatives", [])):
-            offset = self.offset(alt["offset"], ("alternatives", i, "offset"))
-            if offset is not None:
-                alternatives.append(Alternative(alt["reading"], offset, alt.get("note")))
+        alternatives = self.alternatives(raw.get("alternatives", []), trigger, emission)
+        reading = self.reading(raw.get("reading"), raw["source"])
         if self.problems or trigger is None or emission is None:
             return None
         src = raw["source"]
@@ -309,11 +341,19 @@ class _RuleBuilder:
             title=raw.get("title"),
             notes=tuple(raw.get("notes", ())),
             alternatives=tuple(alternatives),
+            reading=reading,
             file=self.doc.file,
             line=line,
             column=column,
             path=self.base,
         )
+
+
+def default_alternative_id(text: str) -> str:
+    """A reading's default id: its words in lower case, joined by hyphens."""
+    slug = "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:60].strip("-")
+    # An id starts with a letter (the schema's name pattern).
+    return slug if slug[:1].isalpha() else f"reading-{slug}".rstrip("-")
 
 
 def _common_event_fields(kinds: tuple[str, ...]) -> set[str]:

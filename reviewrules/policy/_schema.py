@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 
 from .._errors import Problem
 from .._resources import load_schema
-from ..policy._yaml import Document
+from ._yaml import Document
 
 __all__ = ["schema_problems"]
 
