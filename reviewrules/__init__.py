@@ -11,7 +11,8 @@ Everything public is listed in ``__all__``; modules starting with ``_`` are inte
 from ._errors import CaseError, EvaluationError, PolicyError, Problem, ReviewRulesError
 from ._evaluate import evaluate, evaluate_many
 from ._resources import bundled_policy_ids as bundled_policies
-from .case._files import Case, Event, case_from_mapping, load_cases
+from .case._files import case_from_mapping, load_cases
+from .case._model import Case, CaseWarning, Event, Period, Refusal
 from .engine._result import (
     About,
     Escalation,
@@ -30,15 +31,18 @@ __all__ = [
     "About",
     "Case",
     "CaseError",
+    "CaseWarning",
     "Escalation",
     "EvaluationError",
     "Event",
     "Notice",
     "Obligation",
+    "Period",
     "Policy",
     "PolicyError",
     "PolicyRef",
     "Problem",
+    "Refusal",
     "Result",
     "ReviewRulesError",
     "Rule",

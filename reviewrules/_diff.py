@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 
 from ._errors import CaseError
 from ._evaluate import evaluate
-from .case._files import Case, cases_from_document
+from .case._files import cases_from_document
+from .case._model import Case
 from .engine._result import Obligation, Result
 from .output._diff_report import DateChange, PolicyDiff
 from .policy._compare import rule_changes

@@ -1,34 +1,28 @@
-"""Evaluating a policy for a child: check the case, chain the rules, settle the results.
+"""Evaluating a policy for a child: check the case against the policy, then for each
+period of care chain the rules, settle the results, and collect them into one result.
 
-After forward chaining, two things need the whole picture and so happen here:
-an obligation declared to supersede others for the same review marks the later
-ones ``superseded`` (and what was derived only from them), and the facts are
-turned into sorted, immutable results.
+Each period of care is evaluated on its own (its reviews numbered from 1, its
+cycle started afresh, contract section 1) and every item it gives carries the
+period's start date.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from ._errors import CaseError, Problem, ReviewRulesError
-from .case._files import Case, case_from_mapping, parse_date
+from ._errors import CaseError, EvaluationError, Problem, ReviewRulesError
+from .case._files import case_from_mapping, case_or_refusal
+from .case._model import Case, CaseWarning, Refusal, parse_date
+from .engine._collect import collect
 from .engine._compile import CompiledPolicy, compile_policy
 from .engine._derive import event_facts
 from .engine._durable import available as durable_available
 from .engine._durable import run_durable, unavailable_reason
-from .engine._facts import CaseIndex, Fact, Session
+from .engine._facts import CaseIndex, Fact, Session, fact_id
 from .engine._python import run_python
-from .engine._result import (
-    About,
-    Escalation,
-    Notice,
-    Obligation,
-    PolicyRef,
-    Result,
-    TraceStep,
-)
+from .engine._result import Result
 from .engine._settle import settle
 from .policy._loading import load_policy
 from .policy._model import Policy
@@ -86,43 +80,83 @@ def evaluate(
     as_of: date | str | None = None,
     *,
     backend: str = "auto",
+    strict: bool = False,
 ) -> Result:
     """Every obligation, escalation and notice the policy requires for one child, as of a date.
 
     ``as_of`` defaults to today. ``backend`` is "auto" (durable-rules where it
     imports, else pure Python), "durable" or "python"; all give the same result.
+    ``strict=True`` refuses a case with warnings (data read but not used) instead
+    of evaluating it. Raises CaseError for a case that cannot be evaluated.
     """
     resolved = _as_policy(policy)
-    return _evaluate_one(compile_policy(resolved), _as_case(case), _as_date(as_of), _runner(backend))
+    return _evaluate_one(compile_policy(resolved), _as_case(case), _as_date(as_of), _runner(backend), strict)
 
 
 def evaluate_many(
     policy: Policy | str | Path,
-    cases: Iterable[Case | Mapping[str, object]],
+    cases: Iterable[Case | Refusal | Mapping[str, object]],
     as_of: date | str | None = None,
     *,
     backend: str = "auto",
-) -> Iterator[Result]:
-    """Evaluate many children, yielding each result as it is ready (constant memory)."""
+    on_error: str = "raise",
+    strict: bool = False,
+) -> Iterator[Any]:
+    """Evaluate many children, yielding each result as it is ready (constant memory).
+
+    With ``on_error="raise"`` (the default) the first child that cannot be
+    evaluated raises CaseError. With ``on_error="report"`` that child is yielded as
+    a ``Refusal`` (its problems, located) and evaluation carries on, so that every
+    child in is either a ``Result`` or a ``Refusal`` out. A ``Refusal`` given in
+    (from ``load_cases(..., on_error="report")``) passes through.
+    """
+    if on_error not in ("raise", "report"):
+        raise ReviewRulesError([Problem(f"on_error must be 'raise' or 'report', not {on_error!r}", code="usage")])
     resolved = _as_policy(policy)
     compiled = compile_policy(resolved)
     day = _as_date(as_of)
     runner = _runner(backend)
     for case in cases:
-        yield _evaluate_one(compiled, _as_case(case), day, runner)
+        if on_error == "raise":
+            if isinstance(case, Refusal):
+                raise CaseError(case.problems)
+            yield _evaluate_one(compiled, _as_case(case), day, runner, strict)
+            continue
+        yield evaluate_or_refuse(compiled, case, day, runner, strict)
 
 
-def _check_against_policy(case: Case, compiled: CompiledPolicy) -> None:
-    """Task names must be kinds the policy knows; tasks of a review must say which review."""
+def evaluate_or_refuse(
+    compiled: CompiledPolicy, case: Case | Refusal | Mapping[str, object], as_of: date, runner: Runner, strict: bool
+) -> Result | Refusal:
+    """One child's result, or why it cannot be evaluated: never an exception for bad input."""
+    if isinstance(case, Refusal):
+        return case
+    if not isinstance(case, Case):
+        item = case_or_refusal(case, "<case>")
+        if isinstance(item, Refusal):
+            return item
+        case = item
+    try:
+        return _evaluate_one(compiled, case, as_of, runner, strict)
+    except CaseError as exc:
+        return Refusal(case.child_id, exc.problems, case.file, case.line)
+    except EvaluationError as exc:
+        return Refusal(case.child_id, exc.problems, case.file, case.line)
+
+
+def _policy_warnings(case: Case, compiled: CompiledPolicy) -> tuple[list[CaseWarning], list[Problem]]:
+    """Tasks the policy does not know (a warning: case systems record more tasks than any
+    one policy names), and tasks of a review that do not say which review (a problem)."""
     policy, known, per_review = compiled.policy, compiled.task_kinds, compiled.review_task_kinds
-    problems = []
+    warnings: list[CaseWarning] = []
+    problems: list[Problem] = []
     for event in case.of_type("task_completed"):
         task = event.get("task")
         where = dict(file=case.file, line=event.line, child=case.child_id, event=event.index, path=("events", event.index, "task"))
         if task not in known:
-            problems.append(
-                Problem(f"task '{task}' is not an obligation kind of policy {policy.id}", code="unknown-task", **where)  # type: ignore[arg-type]
-            )
+            message = f"task '{task}' is not an obligation kind of policy {policy.id}; it is not used"
+            problem = Problem(message, code="unknown-task", **where)  # type: ignore[arg-type]
+            warnings.append(CaseWarning("unknown-task", message, event.index + 1, problem))
         elif task in per_review and event.review is None:
             problems.append(
                 Problem(
@@ -131,135 +165,71 @@ def _check_against_policy(case: Case, compiled: CompiledPolicy) -> None:
                     **where,  # type: ignore[arg-type]
                 )
             )
+    return warnings, problems
+
+
+def _strict_problems(case: Case, warnings: list[CaseWarning]) -> list[Problem]:
+    """With strict=True, every warning refuses the child."""
+    return [
+        w.problem
+        or Problem(w.message, file=case.file, child=case.child_id, event=None if w.event is None else w.event - 1, code=w.code)
+        for w in warnings
+    ]
+
+
+def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False) -> Result:
+    policy = compiled.policy
+    extra, problems = _policy_warnings(case, compiled)
+    warnings = sorted([*case.warnings, *extra], key=lambda w: (w.event or 0, w.code))
+    if strict:
+        problems += _strict_problems(case, warnings)
     if problems:
         raise CaseError(problems)
-
-
-def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner) -> Result:
-    policy = compiled.policy
-    _check_against_policy(case, compiled)
-    index = CaseIndex(case, as_of)
-    session = Session(policy, index)
-    if index.ignored:
-        session.note(
-            f"{len(index.ignored)} event(s) dated after the as-of date {as_of} were not considered"
-        )
-    if index.start is None:
-        session.note(f"as of {as_of} the child had not yet become looked after")
-    runner(compiled, session, event_facts(index))
-    settle(session)
-    return _result(case, policy, as_of, session)
-
-
-def _first_parent(fact: Fact, session: Session) -> Fact | None:
-    parents = [session.facts[p] for p in fact.parents if p in session.facts]
-    if not parents:
-        return None
-    live = [p for p in parents if p.status != "superseded"] or parents
-    # By content, never by derivation order, so both backends explain alike.
-    return min(live, key=lambda p: (p.due or date.min, p.kind, p.id))
-
-
-def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:
-    cache: list[tuple[TraceStep, ...]] = []
-
-    def explain() -> tuple[TraceStep, ...]:
-        if not cache:
-            cache.append(_trace(fact, session))
-        return cache[0]
-
-    return explain
-
-
-def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
-    chain: list[Fact] = []
-    current: Fact | None = fact
-    while current is not None and len(chain) < 1000:
-        chain.append(current)
-        current = _first_parent(current, session)
-    steps = []
-    for item in reversed(chain):
-        if item.fact == "event":
-            assert item.event is not None
-            steps.append(TraceStep(f"event {item.event.label()} on {item.event.date} (event {item.event.index + 1} in the case)"))
+    notes: list[str] = []
+    later = sum(1 for e in case.events if e.date > as_of and e.type != "review_scheduled")
+    if later:
+        notes.append(f"{later} event(s) dated after the as-of date {as_of} were not considered")
+    sessions = []
+    for period in case.periods:
+        if period.start > as_of:
             continue
-        rule = item.rule
-        assert rule is not None
-        arithmetic = item.shift.arithmetic() if item.shift is not None else None
-        skipped = tuple(f"{d.isoformat()} {name}" for d, name in item.shift.holidays_skipped) if item.shift else ()
-        if item.fact == "obligation":
-            what = f"{item.kind}" + (f" (review {item.review})" if item.review is not None else "")
-            text = f"{what}: counted from {item.anchor_label}; due {item.due}; {item.status_reason}"
-            if item.status == "superseded":
-                text += "; superseded"
-        elif item.fact == "escalation":
-            counted = arithmetic or f"{item.anchor} + 1 day = {item.due}"
-            text = f"{item.kind} raised {item.due} to {item.to}: the first day after {item.anchor_label} ({counted})"
-        else:
-            text = f"{item.kind}: {item.anchor_label}"
-        steps.append(TraceStep(text, rule.qualified_id, rule.source.quote, arithmetic, skipped))
-    return tuple(steps)
+        index = CaseIndex(case, period, as_of, policy.period_source)
+        session = Session(policy, index)
+        runner(compiled, session, event_facts(index) + _records_begin(index))
+        settle(session)
+        sessions.append(session)
+    if not sessions:
+        notes.append(f"as of {as_of} the child had not yet become looked after")
+    return collect(case, policy, as_of, sessions, tuple(warnings), tuple(notes))
 
 
-def _result(case: Case, policy: Policy, as_of: date, session: Session) -> Result:
-    obligations: list[Obligation] = []
-    escalations: list[Escalation] = []
-    notices: list[Notice] = []
-    for fact in session.facts.values():
-        rule = fact.rule
-        if rule is None:
-            continue
-        if fact.fact == "obligation":
-            assert fact.due is not None and fact.status is not None
-            obligations.append(
-                Obligation(
-                    kind=fact.kind,
-                    review=fact.review,
-                    due=fact.due,
-                    status=fact.status,
-                    done=fact.done,
-                    owner=fact.owner,
-                    rule=rule.qualified_id,
-                    source=rule.source,
-                    notes=tuple(fact.notes),
-                    version=fact.version,
-                    status_by=fact.status_by,
-                    explainer=_explainer(fact, session),
-                )
-            )
-        elif fact.fact == "escalation":
-            if fact.status in ("superseded", "not_applicable"):
-                continue
-            assert fact.about is not None and fact.due is not None
-            escalations.append(
-                Escalation(
-                    kind=fact.kind,
-                    about=About(*fact.about),
-                    raised=fact.due,
-                    to=fact.to,
-                    rule=rule.qualified_id,
-                    source=rule.source,
-                    notes=tuple(fact.notes),
-                    version=fact.version,
-                    explainer=_explainer(fact, session),
-                )
-            )
-        elif fact.fact == "notice":
-            if fact.status in ("superseded", "not_applicable"):
-                continue
-            assert fact.due is not None
-            notices.append(
-                Notice(fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes), fact.version)
-            )
-    obligations.sort(key=lambda o: (o.due, o.kind, o.review or 0, o.rule, o.status))
-    escalations.sort(key=lambda e: (e.raised, e.kind, e.about.kind, e.about.review or 0, e.rule))
-    notices.sort(key=lambda n: (n.date, n.kind, n.trigger, n.rule))
-    return Result(
-        child=case.child_id,
-        policy=PolicyRef(policy.id, policy.version, policy.digest),
-        as_of=as_of,
-        obligations=tuple(obligations),
-        escalations=tuple(escalations),
-        notices=tuple(notices),
-        notes=tuple(session.notes),
+def _records_begin(index: CaseIndex) -> list[Fact]:
+    """In a period that began before the records begin, the first review held on or after
+    that date is taken as a subsequent review of unknown number, and the cycle continues
+    from it (contract section 1, records_from): a held review the rules react to."""
+    if index.complete or not index.held_events:
+        return []
+    first = index.held_events[0]
+    number = index.first_review
+    reason = (
+        f"review held on {first.date} (event {first.index + 1} in the case), the first on or after the records begin "
+        f"({index.records_from}): counted as a subsequent review whose number is unknown"
     )
+    return [
+        Fact(
+            id=fact_id("records-begin", first.index),
+            fact="obligation",
+            kind="review.subsequent",
+            fields={"status": "met", "review": number},
+            event=first,
+            review=number,
+            due=first.date,
+            done=first.date,
+            status="met",
+            trigger_label=f"review held {first.date}",
+            root=first,
+            status_reason=reason,
+            parents={fact_id("event", first.index)},
+            origin=(first.date.isoformat(), "review.subsequent", "records-begin"),
+        )
+    ]

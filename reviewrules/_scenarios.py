@@ -30,7 +30,8 @@ from typing import Any, Iterable
 
 from ._errors import CaseError, Problem, ReviewRulesError
 from ._evaluate import evaluate
-from .case._files import Case, cases_from_document
+from .case._files import cases_from_document
+from .case._model import Case
 from .engine._result import Result
 from .policy._loading import load_policy, locate_policy
 from .policy._model import Policy, Rule
@@ -40,9 +41,9 @@ from .policy._yaml import Document, load_document
 __all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 
 _ITEM_KEYS = {
-    "obligations": {"kind", "review", "due", "status", "status_by", "done", "owner", "rule", "version", "note"},
-    "escalations": {"kind", "about", "review", "raised", "to", "rule", "version", "note"},
-    "notices": {"kind", "date", "trigger", "rule", "version", "note"},
+    "obligations": {"kind", "review", "period", "due", "status", "status_by", "done", "owner", "rule", "version", "note"},
+    "escalations": {"kind", "about", "review", "period", "raised", "resolved", "to", "rule", "version", "note"},
+    "notices": {"kind", "period", "date", "trigger", "rule", "version", "note"},
 }
 
 

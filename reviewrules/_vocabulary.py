@@ -17,6 +17,8 @@ __all__ = [
     "NOTICE_KINDS",
     "SIGNIFICANT_EVENT_CATEGORIES",
     "STATUSES",
+    "LOOKED_AFTER_UNTIL_AGE",
+    "AFTER_END_EVENTS",
     "is_review_kind",
 ]
 
@@ -140,6 +142,15 @@ SIGNIFICANT_EVENT_CATEGORIES: dict[str, str] = {
 }
 
 STATUSES = ("pending", "overdue", "met", "late", "not_applicable", "superseded")
+
+# A period of care ends at the 18th birthday at the latest (contract section 1): "child"
+# means a person under the age of eighteen (Children Act 1989 s. 105(1), cited by the
+# england policy's period_of_care).
+LOOKED_AFTER_UNTIL_AGE = 18
+
+# Events that may follow the end of a period and still belong to it: finishing the
+# paperwork of the last review, and closing a recommendation.
+AFTER_END_EVENTS = ("task_completed", "recommendation_resolved")
 
 
 def is_review_kind(kind: str) -> bool:

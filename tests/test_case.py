@@ -77,15 +77,25 @@ def test_a_json_case_file_is_read_like_yaml(tmp_path):
     assert case.events[1].line == 11  # the line of its opening brace
 
 
-def test_a_task_that_is_not_an_obligation_kind_is_refused_naming_the_event():
+def test_a_task_the_policy_does_not_know_is_a_warning_naming_the_event_not_a_refusal():
+    data = copy.deepcopy(BASE)
+    data["events"].append({"type": "task_completed", "date": "2025-03-01", "task": "post.decision_record", "review": 1})
+    result = evaluate("york", data, as_of="2025-04-01")
+    (warning,) = result.warnings
+    assert (warning.code, warning.event) == ("unknown-task", 3)
+    assert "task 'post.decision_record' is not an obligation kind of policy york" in warning.message
+    assert result.to_dict()["warnings"] == [{"code": "unknown-task", "message": warning.message, "event": 3}]
+    assert result.obligation("review.initial", 1).status == "met"
+
+
+def test_strict_refuses_a_task_the_policy_does_not_know_naming_the_event():
     data = copy.deepcopy(BASE)
     data["events"].append({"type": "task_completed", "date": "2025-03-01", "task": "post.decision_record", "review": 1})
     with pytest.raises(CaseError) as caught:
-        evaluate("york", data, as_of="2025-04-01")
+        evaluate("york", data, as_of="2025-04-01", strict=True)
     (problem,) = caught.value.problems
     assert problem.code == "unknown-task"
     assert (problem.child, problem.event) == ("C-100", 2)
-    assert "task 'post.decision_record' is not an obligation kind of policy york" in problem.message
 
 
 def test_a_task_of_a_review_without_its_review_number_is_refused():

@@ -1,86 +1,58 @@
-"""Case files: one child's history, checked before anything is evaluated.
+"""Case files: children's histories, checked before anything is evaluated.
 
 A case that could only be evaluated wrongly is refused with every problem named
-by child, event and field: unknown event types, malformed or impossible dates,
-a review before the child became looked after, a missing child id, duplicate
-events, a date of birth after the start date.
+by child, event and field: unknown event types or fields, malformed or impossible
+dates, a missing child id, duplicate events, a date of birth after the start
+date, a second start while the child is looked after (see ``_history``). What is
+read but cannot be used (an event outside every period of care) is a warning on
+the case instead.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from .._errors import CaseError, Problem
 from ..policy._schema import schema_problems
 from ..policy._yaml import Document, load_document
+from ._history import cut_periods
+from ._model import Case, Event, Refusal, parse_date
 from ._shape import case_shape_ok
 
-__all__ = ["Event", "Case", "load_cases", "load_case_file", "case_from_mapping", "cases_from_document", "parse_date"]
-
-# Events that may follow ceased_looked_after: finishing the paperwork of the
-# last review, and closing a recommendation.
-_AFTER_CEASING = ("task_completed", "recommendation_resolved")
-
-
-def parse_date(text: Any) -> date:
-    """An ISO date; raises ValueError with a readable reason otherwise."""
-    if isinstance(text, date):
-        return text
-    if not isinstance(text, str):
-        raise ValueError(f"must be an ISO date such as 2025-02-03, not {text!r}")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
-            raise ValueError(f"impossible date '{text}' (no such day)") from None
-        raise ValueError(f"must be an ISO date such as 2025-02-03, not '{text}'") from None
+__all__ = [
+    "load_cases",
+    "load_case_file",
+    "case_from_mapping",
+    "case_or_refusal",
+    "cases_from_document",
+    "entries_from_document",
+    "plain_data",
+]
 
 
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened (or is booked) in a child's history."""
+def load_cases(path: str | Path, *, on_error: str = "raise") -> list[Any]:
+    """Read a case file (one child, or many under ``children``).
 
-    type: str
-    date: date
-    index: int
-    fields: tuple[tuple[str, Any], ...] = ()
-    line: int | None = field(default=None, compare=False)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        for key, value in self.fields:
-            if key == name:
-                return value
-        return default
-
-    @property
-    def review(self) -> int | None:
-        return self.get("review")
-
-    def label(self) -> str:
-        extra = self.get("category") or self.get("task")
-        return f"{self.type}:{extra}" if extra else self.type
-
-
-@dataclass(frozen=True)
-class Case:
-    """A child and their events, sorted by date (ties keep the file's order)."""
-
-    child_id: str
-    events: tuple[Event, ...]
-    dob: date | None = None
-    file: str | None = field(default=None, compare=False)
-
-    def of_type(self, *types: str) -> list[Event]:
-        return [e for e in self.events if e.type in types]
-
-
-def load_cases(path: str | Path) -> list[Case]:
-    """Read a case file (one child, or many under ``children``). Raises CaseError listing every problem."""
-    return load_case_file(path)[0]
+    ``on_error="raise"`` (the default) raises CaseError listing every problem in the
+    file; ``"report"`` returns a ``Refusal`` in place of each child that cannot be
+    evaluated, and the cases of the others (a file that cannot be read at all still
+    raises).
+    """
+    if on_error not in ("raise", "report"):
+        raise ValueError(f"on_error must be 'raise' or 'report', not {on_error!r}")
+    if on_error == "raise":
+        return load_case_file(path)[0]
+    doc, problems = load_document(path)
+    if doc is None:
+        raise CaseError(problems)
+    items, file_problems = entries_from_document(doc)
+    if file_problems:
+        raise CaseError(problems + file_problems)
+    return items
 
 
 def load_case_file(path: str | Path) -> tuple[list[Case], bool]:
@@ -100,16 +72,43 @@ def case_from_mapping(data: Mapping[str, Any], name: str = "<case>") -> Case:
 
     Problems are located by JSON path (plain data has no line numbers).
     """
+    item = case_or_refusal(plain_data(data, name), name)
+    if isinstance(item, Refusal):
+        raise CaseError(item.problems)
+    return item
+
+
+def plain_data(data: Any, name: str) -> Any:
+    """Case data as JSON would give it: dates as ISO strings; CaseError for anything else."""
     try:
-        plain = json.loads(json.dumps(data, default=_iso_dates))
+        return json.loads(json.dumps(data, default=_iso_dates))
     except (TypeError, ValueError) as exc:
         raise CaseError([Problem(f"case data must be plain JSON-like data: {exc}", file=name, code="case")]) from None
-    cases, problems = cases_from_document(Document(plain, name, {}, {}))
+
+
+def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Refusal:
+    """One child from plain data (a line of JSON Lines, a 903 child): the case, or why not.
+
+    ``line`` is where the data came from in ``name`` (a JSON Lines line number).
+    """
+    values = {(): (line, None)} if line is not None else {}
+    items, problems = entries_from_document(Document(data, name, values, {}))
     if problems:
-        raise CaseError(problems)
-    if len(cases) != 1:
-        raise CaseError([Problem(f"expected one child, found {len(cases)}", file=name, code="case")])
-    return cases[0]
+        child = _child_id(data)
+        return Refusal(child, tuple(_at_line(p, line) for p in problems), name, line)
+    if len(items) != 1:
+        return Refusal(None, (Problem(f"expected one child, found {len(items)}", file=name, line=line, code="case"),), name, line)
+    item = items[0]
+    if isinstance(item, Refusal):
+        return Refusal(item.child, tuple(_at_line(p, line) for p in item.problems), name, line)
+    return item
+
+
+def _at_line(problem: Problem, line: int | None) -> Problem:
+    """A problem in plain data read from one line of a file sits on that line."""
+    if line is None or problem.line is not None:
+        return problem
+    return replace(problem, line=line, column=None)
 
 
 def _iso_dates(value: Any) -> str:
@@ -119,51 +118,76 @@ def _iso_dates(value: Any) -> str:
 
 
 def cases_from_document(doc: Document) -> tuple[list[Case], list[Problem]]:
+    """Every case in a document, and every problem in it (problems of all children together)."""
+    items, problems = entries_from_document(doc)
+    cases = [item for item in items if isinstance(item, Case)]
+    for item in items:
+        if isinstance(item, Refusal):
+            problems.extend(item.problems)
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    return cases, problems
+
+
+def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Problem]]:
+    """Each child of a document as a case or a refusal, and the problems that belong to no child."""
     data = doc.data
     if not isinstance(data, dict):
         return [], [doc.problem((), "a case file must be a mapping with child and events, or children", code="schema")]
     if "scenario" in data and "case" in data:
         return [], [doc.problem((), "this is a scenario file, not a case file: run it with 'reviewrules test'", code="case")]
-    raw_problems = [] if case_shape_ok(data) else schema_problems(doc, "case")
-    entries: list[tuple[tuple[str | int, ...], Any]]
-    if isinstance(data.get("children"), list):
+    if "children" in data:
+        extra = sorted(set(data) - {"children"})
+        if extra:
+            return [], [
+                doc.problem(
+                    (extra[0],),
+                    f"unknown field '{extra[0]}' beside children (a file of many children has only children:)",
+                    key=True,
+                    code="schema",
+                )
+            ]
+        if not isinstance(data["children"], list):
+            return [], [doc.problem(("children",), "children must be a list of {child, events}", code="schema")]
+        if not data["children"]:
+            return [], [doc.problem(("children",), "no children in this file", code="case")]
         entries = [(("children", i), c) for i, c in enumerate(data["children"])]
     else:
         entries = [((), data)]
-    cases: list[Case] = []
-    problems: list[Problem] = []
-    claimed: set[int] = set()
-    for prefix, entry in entries:
-        child_id = _child_id(entry)
-        mine = [
-            (i, p) for i, p in enumerate(raw_problems) if (p.path or ())[: len(prefix)] == prefix and i not in claimed
-        ]
-        claimed.update(i for i, _ in mine)
-        problems.extend(_attribute(p, prefix, child_id) for _, p in mine)
-        if mine or not isinstance(entry, dict):
-            continue
-        case, more = _build_case(doc, prefix, entry, child_id)
-        problems.extend(more)
-        if case is not None:
-            cases.append(case)
-    problems.extend(p for i, p in enumerate(raw_problems) if i not in claimed)
-    if not entries:
-        problems.append(doc.problem(("children",), "no children in this file", code="case"))
+    items: list[Case | Refusal] = []
     seen: dict[str, int] = {}
-    for i, case in enumerate(cases):
-        if case.child_id in seen:
-            problems.append(
-                Problem(
-                    f"child id '{case.child_id}' appears twice in this file (children {seen[case.child_id] + 1} "
-                    f"and {i + 1}); each child needs one entry",
-                    file=doc.file,
-                    child=case.child_id,
-                    code="duplicate-child",
+    for number, (prefix, entry) in enumerate(entries):
+        item = _entry(doc, prefix, entry)
+        if isinstance(item, Case):
+            if item.child_id in seen:
+                item = Refusal(
+                    item.child_id,
+                    (
+                        Problem(
+                            f"child id '{item.child_id}' appears twice in this file (children {seen[item.child_id] + 1} "
+                            f"and {number + 1}); each child needs one entry",
+                            file=doc.file,
+                            line=doc.where(prefix)[0],
+                            child=item.child_id,
+                            code="duplicate-child",
+                        ),
+                    ),
+                    doc.file,
+                    doc.where(prefix)[0],
                 )
-            )
-        seen.setdefault(case.child_id, i)
-    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    return cases, problems
+            else:
+                seen[item.child_id] = number
+        items.append(item)
+    return items, []
+
+
+def _entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case | Refusal:
+    """One child's entry: every schema problem in it, else the case built and checked."""
+    child_id = _child_id(entry)
+    if not case_shape_ok(entry):
+        problems = [_attribute(p, prefix, child_id) for p in schema_problems(doc, "case", definition="case", at=prefix)]
+        if problems:
+            return Refusal(child_id, tuple(problems), doc.file, doc.where(prefix)[0])
+    return _build_case(doc, prefix, entry, child_id)
 
 
 def _child_id(entry: Any) -> str | None:
@@ -179,36 +203,17 @@ def _attribute(problem: Problem, prefix: tuple[str | int, ...], child_id: str | 
     path = problem.path or ()
     rest = path[len(prefix) :]
     event = rest[1] if len(rest) >= 2 and rest[0] == "events" and isinstance(rest[1], int) else None
-    return Problem(
-        problem.message,
-        file=problem.file,
-        line=problem.line,
-        column=problem.column,
-        path=problem.path,
-        code=problem.code,
-        child=child_id,
-        event=event,
-    )
+    return replace(problem, child=child_id, event=event)
 
 
-def _build_case(
-    doc: Document, prefix: tuple[str | int, ...], entry: dict[str, Any], child_id: str | None
-) -> tuple[Case | None, list[Problem]]:
+def _build_case(doc: Document, prefix: tuple[str | int, ...], entry: dict[str, Any], child_id: str | None) -> Case | Refusal:
     problems: list[Problem] = []
     assert child_id is not None  # the schema requires a non-empty id
 
     def problem(sub: tuple[str | int, ...], message: str, code: str, event: int | None = None) -> None:
+        line, column = doc.where(prefix + sub)
         problems.append(
-            Problem(
-                message,
-                file=doc.file,
-                line=doc.where(prefix + sub)[0],
-                column=doc.where(prefix + sub)[1],
-                path=prefix + sub,
-                code=code,
-                child=child_id,
-                event=event,
-            )
+            Problem(message, file=doc.file, line=line, column=column, path=prefix + sub, code=code, child=child_id, event=event)
         )
 
     dob: date | None = None
@@ -217,6 +222,12 @@ def _build_case(
             dob = parse_date(entry["child"]["dob"])
         except ValueError as exc:
             problem(("child", "dob"), f"date of birth {exc}", "date")
+    records_from: date | None = None
+    if "records_from" in entry:
+        try:
+            records_from = parse_date(entry["records_from"])
+        except ValueError as exc:
+            problem(("records_from",), f"records_from {exc}", "date")
     events: list[Event] = []
     for i, raw in enumerate(entry["events"]):
         try:
@@ -237,127 +248,14 @@ def _build_case(
                     continue
             fields.append((key, value))
         events.append(Event(raw["type"], when, i, tuple(fields), doc.where(prefix + ("events", i))[0]))
+    line = doc.where(prefix)[0]
     if problems:
-        return None, problems
+        return Refusal(child_id, tuple(problems), doc.file, line)
     events.sort(key=lambda e: (e.date, e.index))
-    for message, sub, code, index in _history_problems(events, dob):
-        problem(sub, message, code, index)
+    periods, warnings, history = cut_periods(events, dob, records_from)
+    for found in history:
+        problem(found.sub, found.message, found.code, found.event)
     if problems:
-        return None, problems
-    return Case(child_id, tuple(events), dob, doc.file), problems
-
-
-def _history_problems(
-    events: list[Event], dob: date | None
-) -> Iterable[tuple[str, tuple[str | int, ...], str, int | None]]:
-    """Checks on the history as a whole: one care episode, in a possible order."""
-    starts = [e for e in events if e.type == "became_looked_after"]
-    if not starts:
-        yield (
-            "no became_looked_after event: every deadline counts from the date the child became looked after",
-            ("events",),
-            "no-start",
-            None,
-        )
-        return
-    start = starts[0]
-    for extra in starts[1:]:
-        yield (
-            f"a second became_looked_after (the first is event {start.index + 1}, {start.date}); "
-            "a case file holds one care episode",
-            ("events", extra.index, "type"),
-            "two-starts",
-            extra.index,
-        )
-    if dob is not None and dob > start.date:
-        yield (
-            f"date of birth {dob} is after the child became looked after on {start.date}",
-            ("child", "dob"),
-            "dob-after-start",
-            None,
-        )
-    ends = [e for e in events if e.type == "ceased_looked_after"]
-    for extra in ends[1:]:
-        yield ("a second ceased_looked_after; a case file holds one care episode", ("events", extra.index, "type"), "two-ends", extra.index)
-    end = ends[0] if ends else None
-    seen: dict[tuple[object, ...], Event] = {}
-    held_on: dict[date, Event] = {}
-    scheduled: dict[int, Event] = {}
-    recommendations: dict[str, Event] = {}
-    held_count = 0
-    for event in events:
-        key = (event.type, event.date, event.fields)
-        if key in seen:
-            yield (
-                f"duplicate of event {seen[key].index + 1} ({event.type} on {event.date})",
-                ("events", event.index),
-                "duplicate-event",
-                event.index,
-            )
-            continue
-        seen[key] = event
-        if dob is not None and dob <= start.date and event.date < dob:
-            yield (f"{event.type} on {event.date} is before the date of birth {dob}", ("events", event.index, "date"), "before-birth", event.index)
-        if event.date < start.date:
-            what = "review held" if event.type == "review_held" else event.type
-            yield (
-                f"{what} on {event.date} is before the child became looked after on {start.date}",
-                ("events", event.index, "date"),
-                "before-start",
-                event.index,
-            )
-        if end is not None and event.date > end.date and event.type not in _AFTER_CEASING:
-            yield (
-                f"{event.type} on {event.date} is after the child ceased to be looked after on {end.date}; "
-                "a case file holds one care episode",
-                ("events", event.index, "date"),
-                "after-end",
-                event.index,
-            )
-        if event.type == "review_held":
-            if event.date in held_on:
-                yield (
-                    f"two reviews held on {event.date} (events {held_on[event.date].index + 1} and {event.index + 1}); "
-                    "record one review_held per review",
-                    ("events", event.index, "date"),
-                    "duplicate-event",
-                    event.index,
-                )
-                continue
-            held_on[event.date] = event
-            held_count += 1
-            if event.review is not None and event.review != held_count:
-                yield (
-                    f"says review {event.review} but it is review {held_count} in date order "
-                    "(reviews are numbered in the order they are held)",
-                    ("events", event.index, "review"),
-                    "review-number",
-                    event.index,
-                )
-        if event.type == "review_scheduled":
-            number = event.review
-            if number is not None and number in scheduled:
-                yield (
-                    f"review {number} is scheduled twice (events {scheduled[number].index + 1} and {event.index + 1}); "
-                    "give only its current booking",
-                    ("events", event.index, "review"),
-                    "duplicate-event",
-                    event.index,
-                )
-            if number is not None:
-                scheduled[number] = event
-        if event.type == "recommendation_made":
-            rec_id = event.get("id")
-            if rec_id in recommendations:
-                yield (f"recommendation '{rec_id}' is made twice", ("events", event.index, "id"), "duplicate-event", event.index)
-            recommendations[rec_id] = event
-        if event.type == "recommendation_resolved":
-            rec_id = event.get("id")
-            made = recommendations.get(rec_id)
-            if made is None:
-                yield (
-                    f"resolves recommendation '{rec_id}', which no earlier recommendation_made event makes",
-                    ("events", event.index, "id"),
-                    "unknown-recommendation",
-                    event.index,
-                )
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        return Refusal(child_id, tuple(problems), doc.file, line)
+    return Case(child_id, tuple(events), dob, doc.file, records_from, periods, warnings, line)

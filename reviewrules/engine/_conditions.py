@@ -9,9 +9,9 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from .._vocabulary import is_review_kind
-from ..case._files import Event
+from ..case._model import Event
 from ..policy._model import MetBy, Rule
-from ._facts import CaseIndex, Fact, Session
+from ._facts import CaseIndex, Fact, Session, shown_review
 
 __all__ = ["conditions_hold", "review_meeting", "birthday", "done_date"]
 
@@ -24,12 +24,13 @@ def birthday(index: CaseIndex, years: int) -> date | None:
 def review_meeting(index: CaseIndex, number: int | None, fallback: Fact | None) -> tuple[date | None, str]:
     """A review's meeting date: held, else scheduled, else the due date of its review obligation."""
     held = index.held_date(number)
+    name = "review" if shown_review(number) is None else f"review {number}"
     if held is not None:
-        return held, f"review {number} held {held}"
+        return held, f"{name} held {held}"
     if number in index.scheduled:
-        return index.scheduled[number], f"review {number} scheduled for {index.scheduled[number]}"
+        return index.scheduled[number], f"{name} scheduled for {index.scheduled[number]}"
     if fallback is not None and is_review_kind(fallback.kind) and fallback.due is not None:
-        return fallback.due, f"review {number} not yet scheduled; counted from its due date {fallback.due}"
+        return fallback.due, f"{name} not yet scheduled; counted from its due date {fallback.due}"
     return None, ""
 
 

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from .._calendar import Shift, shift
 from .._vocabulary import EVENT_FIELDS, is_review_kind
-from ..policy._model import Alternative, Anchor, Rule, Trigger, ordinal
+from ..policy._model import Alternative, Anchor, Rule, ordinal
 from ._conditions import birthday, conditions_hold, done_date, review_meeting
-from ._facts import CaseIndex, Fact, Session, fact_id
+from ._facts import UNKNOWN_REVIEW, CaseIndex, Fact, Session, fact_id, shown_review
 
-__all__ = ["derive", "event_facts", "trigger_matches"]
+__all__ = ["derive", "event_facts", "trigger_matches", "trigger_statuses"]
 
 
 def event_facts(index: CaseIndex) -> list[Fact]:
@@ -50,18 +50,34 @@ def event_facts(index: CaseIndex) -> list[Fact]:
     return facts
 
 
-def trigger_matches(trigger: Trigger, fact: Fact) -> bool:
-    """The conditions a rules engine can test on the fact alone."""
+def trigger_statuses(rule: Rule) -> tuple[str, ...] | None:
+    """The obligation statuses a rule reacts to.
+
+    An escalation is a record of what happened (contract section 2): a rule that
+    escalates an overdue obligation also reacts to one done late, which was overdue
+    until it was done; the escalation then says when it was resolved.
+    """
+    statuses = rule.when.status
+    if statuses is not None and rule.emit.fact == "escalation" and "overdue" in statuses and "late" not in statuses:
+        return statuses + ("late",)
+    return statuses
+
+
+def trigger_matches(rule: Rule, fact: Fact, statuses: tuple[str, ...] | None | bool = False) -> bool:
+    """The conditions a rules engine can test on the fact alone (``statuses``: from
+    ``trigger_statuses``, when the caller has worked them out once)."""
+    trigger = rule.when
     if fact.fact != trigger.fact or fact.kind not in trigger.kinds:
         return False
-    if trigger.status is not None and fact.status not in trigger.status:
+    wanted = trigger_statuses(rule) if statuses is False else statuses
+    if wanted is not None and fact.status not in wanted:
         return False
     return all(cond.test(fact.fields) for cond in trigger.where)
 
 
 def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
     """The facts one rule produces from one triggering fact (none if it does not apply)."""
-    if not trigger_matches(rule.when, trigger):
+    if not trigger_matches(rule, trigger):
         return []
     index = session.index
     emit = rule.emit
@@ -170,7 +186,10 @@ def _origin(trigger: Fact) -> tuple[str, str, str]:
 
 
 def _describe_fact(fact: Fact) -> str:
-    return fact.kind if fact.review is None else f"{fact.kind} (review {fact.review})"
+    number = shown_review(fact.review)
+    if number is None and fact.review is not None:
+        return f"{fact.kind} (review of unknown number)"
+    return fact.kind if number is None else f"{fact.kind} (review {number})"
 
 
 def _count(rule: Rule, anchor: date) -> Shift:
@@ -202,7 +221,7 @@ def _obligation(
             text += f", {gap} day{'' if gap == 1 else 's'} {'later' if other.end > due else 'earlier'}"
         notes.append(text + (f". {alt.note}" if alt.note else ""))
     done = done_date(rule, trigger, review, anchor, index)
-    status, reason = _status(due, done, trigger, index)
+    status, reason = _status(due, done, trigger, index, kind, review)
     if status == "not_applicable":
         notes.append(reason)
     fields: dict[str, object] = {"status": status}
@@ -245,13 +264,22 @@ def _alternative_shift(alt: Alternative, rule: Rule, trigger: Fact, session: Ses
     return shift(start, offset.amount, offset.unit, offset.direction)
 
 
-def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex) -> tuple[str, str]:
+def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex, kind: str, review: int | None) -> tuple[str, str]:
     if trigger.status == "not_applicable":
         return "not_applicable", f"not applicable: {_describe_fact(trigger)} is not applicable"
     if index.start is not None and due < index.start:
         return "not_applicable", f"not applicable: {due} falls before the child became looked after on {index.start}"
-    if done is None and index.end is not None and due > index.end:
-        return "not_applicable", f"not applicable: the child ceased to be looked after on {index.end}, before it fell due"
+    if index.records_from is not None:
+        if due < index.records_from:
+            return "not_applicable", f"not applicable: due {due}, before the records begin ({index.records_from})"
+        if is_review_kind(kind) and review is not None and review < UNKNOWN_REVIEW:
+            return "not_applicable", (
+                f"not applicable: the period of care began on {index.start}, before the records begin "
+                f"({index.records_from}), so which reviews were held before then is not known"
+            )
+    end = index.end
+    if end is not None and due > end and (done is None or done > end):
+        return "not_applicable", _after_end(index, due)
     if done is not None:
         if done <= due:
             return "met", f"done {done}, on or before the due date {due}"
@@ -259,6 +287,17 @@ def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex) -> tu
     if index.as_of <= due:
         return "pending", f"not done; as of {index.as_of} it is not yet due ({due})"
     return "overdue", f"not done; as of {index.as_of} it is {(index.as_of - due).days} days past its due date {due}"
+
+
+def _after_end(index: CaseIndex, due: date) -> str:
+    """Why an obligation due after its period of care ended is not applicable."""
+    if index.ended_by == "ceased":
+        return f"not applicable: the child ceased to be looked after on {index.end}, before it fell due"
+    text = f"not applicable: due {due}, after the period of care ended on the 18th birthday {index.end}"
+    source = index.period_source
+    if source is not None:
+        text += f" ({source.document} {source.section}: \"{source.quote}\")"
+    return text
 
 
 def _escalation(
@@ -278,6 +317,17 @@ def _escalation(
         anchor, anchor_label = trigger.due, f"{trigger.trigger_label or trigger.kind} on {trigger.due}"
     if raised > index.as_of:
         return []
+    # None is raised for a child no longer looked after (contract section 2).
+    if index.end is not None and raised > index.end:
+        return []
+    resolved: date | None = None
+    if trigger.fact == "obligation":
+        # Done before the escalation was due to be raised: it never was.
+        if trigger.done is not None and trigger.done < raised:
+            return []
+        resolved = trigger.done
+    elif trigger.fact == "escalation":
+        resolved = trigger.resolved
     about = trigger.about if trigger.fact == "escalation" and trigger.about else (trigger.kind, trigger.review)
     return [
         Fact(
@@ -299,6 +349,7 @@ def _escalation(
             parents={trigger.id},
             origin=_origin(trigger),
             trigger_label=trigger.trigger_label or _describe_fact(trigger),
+            resolved=resolved,
         )
     ]
 

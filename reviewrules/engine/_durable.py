@@ -22,7 +22,7 @@ import threading
 from typing import Any
 
 from ._compile import CompiledPolicy, CompiledRule
-from ._derive import derive
+from ._derive import derive, trigger_statuses
 from ._facts import Fact, Session, engine_key
 
 __all__ = ["available", "unavailable_reason", "run_durable", "NAME"]
@@ -68,8 +68,9 @@ def _get_host() -> Any:
 def _condition(compiled: CompiledRule) -> dict[str, Any]:
     when = compiled.rule.when
     parts: list[dict[str, Any]] = [{"fact": when.fact}, _any_of("kind", when.kinds)]
-    if when.status is not None:
-        parts.append(_any_of("status", when.status))
+    statuses = trigger_statuses(compiled.rule)
+    if statuses is not None:
+        parts.append(_any_of("status", statuses))
     for cond in when.where:
         # 'not_in' and 'exists' are left to the shared derivation, which re-tests
         # every condition; the engine's pattern may only be looser, never stricter.

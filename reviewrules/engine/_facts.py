@@ -15,10 +15,10 @@ from dateutil.relativedelta import relativedelta
 
 from .._calendar import Shift
 from .._errors import EvaluationError, Problem
-from ..case._files import Case, Event
-from ..policy._model import Policy, Rule
+from ..case._model import Case, Event, Period
+from ..policy._model import Policy, Rule, Source
 
-__all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "engine_key"]
+__all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "UNKNOWN_REVIEW", "engine_key", "shown_review"]
 
 # A child with ten years of reviews produces a few hundred facts; a policy whose
 # rules never stop would produce millions. Stop well before memory runs out.
@@ -59,6 +59,7 @@ class Fact:
     # does not depend on which engine derived it first.
     origin: tuple[str, str, str] = ("", "", "")
     status_reason: str = ""
+    resolved: date | None = None  # for an escalation: when what it is about was met
 
     @property
     def date(self) -> date | None:
@@ -87,22 +88,40 @@ def fact_id(*parts: object) -> str:
     return "|".join("" if p is None else str(p) for p in parts)
 
 
-class CaseIndex:
-    """What the rules need to look up about one child, as of one date."""
+# Reviews in a period that began before the records begin have unknown numbers
+# (contract section 1, records_from). Inside the engine they are numbered from here,
+# so that the cycle still counts from one to the next; results show them as null.
+UNKNOWN_REVIEW = 1_000_000
 
-    def __init__(self, case: Case, as_of: date):
+
+def shown_review(number: int | None) -> int | None:
+    """A review number as results show it: None where it cannot be known."""
+    return None if number is None or number >= UNKNOWN_REVIEW else number
+
+
+class CaseIndex:
+    """What the rules need to look up about one period of a child's care, as of one date."""
+
+    def __init__(self, case: Case, period: Period, as_of: date, period_source: Source | None = None):
         self.case = case
+        self.period_source = period_source
+        self.period = period
         self.as_of = as_of
         # Events after the as-of date have not happened yet, except bookings:
         # a review_scheduled event's date is the date it is booked for.
-        self.events = [e for e in case.events if e.date <= as_of or e.type == "review_scheduled"]
-        self.ignored = [e for e in case.events if not (e.date <= as_of or e.type == "review_scheduled")]
-        starts = [e for e in self.events if e.type == "became_looked_after"]
-        self.start_event: Event | None = starts[0] if starts else None
-        self.start: date | None = starts[0].date if starts else None
-        ends = [e for e in self.events if e.type == "ceased_looked_after"]
-        self.end: date | None = ends[0].date if ends else None
+        self.events = [e for e in period.events if e.date <= as_of or e.type == "review_scheduled"]
+        self.start_event: Event | None = period.start_event
+        self.start: date | None = period.start
+        # The last day of the period as known on the as-of date: the date the child
+        # ceased to be looked after, or the 18th birthday (even one still to come).
+        ceased = period.ceased if period.ceased is not None and period.ceased <= as_of else None
+        ends = [(d, why) for d, why in ((ceased, "ceased"), (period.adult_on, "age")) if d is not None]
+        self.end, self.ended_by = min(ends) if ends else (None, None)
+        self.complete = period.complete
+        self.records_from: date | None = None if period.complete else case.records_from
+        self.first_review = 1 if period.complete else UNKNOWN_REVIEW
         self.held: list[date] = [e.date for e in self.events if e.type == "review_held"]
+        self.held_events: list[Event] = [e for e in self.events if e.type == "review_held"]
         self.scheduled: dict[int, date] = {
             e.review: e.date for e in self.events if e.type == "review_scheduled" and e.review is not None
         }
@@ -113,12 +132,14 @@ class CaseIndex:
         self.dob = case.dob
 
     def reviews_held_before(self, day: date) -> int:
-        return bisect_left(self.held, day)
+        """The number of the last review held before ``day`` (0 if none)."""
+        return self.first_review - 1 + bisect_left(self.held, day)
 
     def held_date(self, review: int | None) -> date | None:
-        if review is None or review < 1 or review > len(self.held):
+        if review is None:
             return None
-        return self.held[review - 1]
+        k = review - self.first_review
+        return self.held[k] if 0 <= k < len(self.held) else None
 
     def completion(
         self, kind: str, review: int | None, start: date | None, end: date | None, inclusive: bool = True

@@ -27,7 +27,7 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
     while queue:
         fact = queue.popleft()
         for candidate in compiled.candidates(fact.fact, fact.kind):
-            if not trigger_matches(candidate.rule.when, fact):
+            if not trigger_matches(candidate.rule, fact):
                 continue
             for new in derive(candidate.rule, fact, session):
                 if session.add(new):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
+from ..case._model import CaseWarning
 from ..policy._model import Source
 
 __all__ = ["PolicyRef", "TraceStep", "Obligation", "About", "Escalation", "Notice", "Result"]
@@ -88,12 +89,14 @@ class Obligation(_Explained):
     notes: tuple[str, ...] = ()
     version: str | None = None  # the policy version that computed it
     status_by: str | None = None  # the rule that superseded it or made it lapse
+    period: date | None = None  # the start of the period of care it belongs to
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "review": self.review,
+            "period": _iso(self.period),
             "due": _iso(self.due),
             "status": self.status,
             "status_by": self.status_by,
@@ -122,13 +125,17 @@ class Escalation(_Explained):
     source: Source
     notes: tuple[str, ...] = ()
     version: str | None = None
+    period: date | None = None
+    resolved: date | None = None  # when what it is about was met; None if never
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "about": self.about.to_dict(),
+            "period": _iso(self.period),
             "raised": _iso(self.raised),
+            "resolved": _iso(self.resolved),
             "to": self.to,
             **self._provenance(explain),
         }
@@ -143,10 +150,12 @@ class Notice:
     source: Source
     notes: tuple[str, ...] = ()
     version: str | None = None
+    period: date | None = None
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "period": _iso(self.period),
             "date": _iso(self.date),
             "trigger": self.trigger,
             "rule": self.rule,
@@ -167,6 +176,7 @@ class Result:
     escalations: tuple[Escalation, ...]
     notices: tuple[Notice, ...]
     notes: tuple[str, ...] = ()
+    warnings: tuple[CaseWarning, ...] = ()
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         return {
@@ -176,14 +186,23 @@ class Result:
             "obligations": [o.to_dict(explain) for o in self.obligations],
             "escalations": [e.to_dict(explain) for e in self.escalations],
             "notices": [n.to_dict(explain) for n in self.notices],
+            "warnings": [w.to_dict() for w in self.warnings],
             "notes": list(self.notes),
         }
 
-    def obligation(self, kind: str, review: int | None = None) -> Obligation:
-        """The obligation of this kind (and review), if there is exactly one that is not superseded."""
+    def obligation(self, kind: str, review: int | None = None, period: date | str | None = None) -> Obligation:
+        """The obligation of this kind (and review, and period of care, given as its start date),
+        if there is exactly one that is not superseded."""
+        start = date.fromisoformat(period) if isinstance(period, str) else period
         found = [
-            o for o in self.obligations if o.kind == kind and (review is None or o.review == review) and o.status != "superseded"
+            o
+            for o in self.obligations
+            if o.kind == kind
+            and (review is None or o.review == review)
+            and (start is None or o.period == start)
+            and o.status != "superseded"
         ]
         if len(found) != 1:
-            raise KeyError(f"{len(found)} obligations {kind} for review {review}")
+            where = f" in the period from {start}" if start else ""
+            raise KeyError(f"{len(found)} obligations {kind} for review {review}{where}")
         return found[0]

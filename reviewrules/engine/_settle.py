@@ -67,7 +67,8 @@ def _supersede(session: Session) -> set[str]:
             continue
         for other in obligations:
             if (
-                other.kind in winner.rule.emit.supersedes
+                other.rule is not None  # a review the records begin with was held: it stands
+                and other.kind in winner.rule.emit.supersedes
                 and other.review == winner.review
                 and other.id != winner.id
                 and other.due is not None

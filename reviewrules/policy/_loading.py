@@ -17,7 +17,7 @@ from pathlib import Path
 from .._errors import PolicyError, Problem
 from .._resources import bundled_policy_ids, bundled_policy_path, policies_dir
 from ._checks import Inherited, merge_layers, resolved_problems
-from ._model import DocumentInfo, Policy, Rule, Version
+from ._model import DocumentInfo, Policy, Rule, Source, Version
 from ._rule_builder import build_rules, default_alternative_id
 from ._schema import schema_problems
 from ._yaml import POLICY_LIMITS, Document, load_document
@@ -126,9 +126,20 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
         lineage=(parent.lineage if parent else ()) + (data["id"],),
         notes=(parent.notes if parent else ()) + tuple(data.get("notes", ())),
         versions=versions,
+        period_source=_period_source(data, parent),
         file=doc.file,
     )
     return _with_digest(policy)
+
+
+def _period_source(data: dict[str, object], parent: Policy | None) -> Source | None:
+    """The citation for the end of a period of care: this policy's own, else its parent's."""
+    own = data.get("period_of_care")
+    if isinstance(own, dict):
+        src = own["source"]
+        document = src.get("document") or data["document"]["title"]  # type: ignore[index]
+        return Source(document, src["section"], src["quote"])
+    return parent.period_source if parent is not None else None
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -256,6 +267,8 @@ def _with_digest(policy: Policy) -> Policy:
         "versions": [asdict(v) for v in policy.versions],
         "rules": [_rule_content(rule) for rule in policy.rules],
     }
+    if policy.period_source is not None:
+        content["period_of_care"] = asdict(policy.period_source)
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     digest = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return replace(policy, digest=digest)

@@ -318,6 +318,8 @@ class Policy:
     lineage: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     versions: tuple[Version, ...] = ()  # oldest first; empty for a policy of one version
+    # The citation for the end of a period of care at 18 (inherited from england).
+    period_source: Source | None = None
     digest: str = ""
     file: str | None = field(default=None, compare=False)
 
@@ -345,6 +347,7 @@ class Policy:
             lineage=self.lineage,
             notes=self.notes + chosen.notes,
             versions=(chosen,),
+            period_source=self.period_source,
             digest=f"{self.digest}@{label}",
             file=self.file,
         )

@@ -21,9 +21,11 @@ __all__ = ["schema_problems"]
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str, definition: str | None = None) -> Draft202012Validator:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
+    if definition is not None:  # one part of the schema: {"$defs": ..., "$ref": "#/$defs/<definition>"}
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
     return Draft202012Validator(schema)
 
 
@@ -117,13 +119,25 @@ def _describe(error: ValidationError, root: dict[str, Any]) -> tuple[str, tuple[
     return error.message, path, False
 
 
-def schema_problems(document: Document, schema_name: str) -> list[Problem]:
-    """Every schema problem in the document, in file order."""
+def schema_problems(
+    document: Document, schema_name: str, *, definition: str | None = None, at: tuple[str | int, ...] = ()
+) -> list[Problem]:
+    """Every schema problem in the document, in file order.
+
+    With ``definition``, the value at path ``at`` is checked against that one
+    definition of the schema (a case of a file of many, say), so that every problem
+    in it is reported rather than one "matches no allowed form".
+    """
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
-    validator = _validator(schema_name)
-    for error in validator.iter_errors(document.data):
-        message, path, at_key = _describe(error, validator.schema)
+    validator = _validator(schema_name, definition)
+    value = document.data
+    for part in at:
+        value = value[part]
+    root = load_schema(schema_name)
+    for error in validator.iter_errors(value):
+        message, path, at_key = _describe(error, root)
+        path = tuple(at) + path
         key = (path, message)
         if key in seen:
             continue

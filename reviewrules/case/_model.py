@@ -1,0 +1,144 @@
+"""The case model: a child's events, cut into periods of care (contract section 1).
+
+A period of care starts at ``became_looked_after`` and ends at
+``ceased_looked_after`` or the 18th birthday, whichever comes first; its last day
+belongs to it. A case holds every period of the child's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from .._errors import Problem
+
+__all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday"]
+
+
+def parse_date(text: Any) -> date:
+    """An ISO date; raises ValueError with a readable reason otherwise."""
+    if isinstance(text, date):
+        return text
+    if not isinstance(text, str):
+        raise ValueError(f"must be an ISO date such as 2025-02-03, not {text!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+            raise ValueError(f"impossible date '{text}' (no such day)") from None
+        raise ValueError(f"must be an ISO date such as 2025-02-03, not '{text}'") from None
+
+
+def birthday(dob: date, years: int) -> date:
+    """The same day of the month ``years`` on; a 29 February birthday falls on 28 February."""
+    return dob + relativedelta(years=years)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened (or is booked) in a child's history."""
+
+    type: str
+    date: date
+    index: int
+    fields: tuple[tuple[str, Any], ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return default
+
+    @property
+    def review(self) -> int | None:
+        return self.get("review")
+
+    def label(self) -> str:
+        extra = self.get("category") or self.get("task")
+        return f"{self.type}:{extra}" if extra else self.type
+
+
+@dataclass(frozen=True)
+class CaseWarning:
+    """Data that was read but not used: it refuses nobody (contract section 2, ``warnings``).
+
+    ``event`` is the event's number in the case (from 1), or None.
+    """
+
+    code: str
+    message: str
+    event: int | None = None
+    problem: Problem | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "event": self.event}
+
+    def render(self, child: str | None = None, file: str | None = None) -> str:
+        """One line for standard error, located like a problem."""
+        if self.problem is not None:
+            return f"warning: {self.problem.render()}"
+        where = [p for p in (file, f"child {child}" if child else None) if p]
+        if self.event is not None and where:
+            where[-1] += f", event {self.event}"
+        return "warning: " + ": ".join(where + [f"{self.message} [{self.code}]"])
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period of care: from ``start`` to ``end`` (its last day, inclusive).
+
+    ``end`` is None while the period is open with no 18th birthday known;
+    ``ceased`` is the ``ceased_looked_after`` date, which may be after ``end``
+    when the child turned 18 first.
+    """
+
+    number: int
+    start: date
+    start_event: Event
+    events: tuple[Event, ...]
+    ceased: date | None
+    adult_on: date | None  # the 18th birthday, if the date of birth is known
+    complete: bool = True  # False when it began before the records begin (records_from)
+
+    @property
+    def end(self) -> date | None:
+        ends = [d for d in (self.ceased, self.adult_on) if d is not None]
+        return min(ends) if ends else None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A child and their events, sorted by date (ties keep the file's order)."""
+
+    child_id: str
+    events: tuple[Event, ...]
+    dob: date | None = None
+    file: str | None = field(default=None, compare=False)
+    records_from: date | None = None
+    periods: tuple[Period, ...] = field(default=(), compare=False)
+    # Read but not used: events outside every period, rows a reader left out.
+    warnings: tuple[CaseWarning, ...] = field(default=(), compare=False)
+    line: int | None = field(default=None, compare=False)
+
+    def of_type(self, *types: str) -> list[Event]:
+        return [e for e in self.events if e.type in types]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A child that could not be evaluated, and every reason why."""
+
+    child: str | None
+    problems: tuple[Problem, ...]
+    file: str | None = None
+    line: int | None = None
+
+    def lines(self) -> list[str]:
+        return [p.render() for p in self.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"child": self.child, "refused": [p.to_dict() for p in self.problems]}

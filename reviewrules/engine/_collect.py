@@ -1,0 +1,160 @@
+"""Turning settled sessions (one per period of care) into one child's immutable result.
+
+Facts become frozen obligations, escalations and notices, each tagged with the
+start of its period, sorted so that output is deterministic; the trace of each is
+built only when asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from ..case._model import Case, CaseWarning
+from ..policy._model import Policy
+from ._facts import Fact, Session, shown_review
+from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
+
+__all__ = ["collect"]
+
+
+def _first_parent(fact: Fact, session: Session) -> Fact | None:
+    parents = [session.facts[p] for p in fact.parents if p in session.facts]
+    if not parents:
+        return None
+    live = [p for p in parents if p.status != "superseded"] or parents
+    # By content, never by derivation order, so both backends explain alike.
+    return min(live, key=lambda p: (p.due or date.min, p.kind, p.id))
+
+
+def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:
+    cache: list[tuple[TraceStep, ...]] = []
+
+    def explain() -> tuple[TraceStep, ...]:
+        if not cache:
+            cache.append(_trace(fact, session))
+        return cache[0]
+
+    return explain
+
+
+def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
+    chain: list[Fact] = []
+    current: Fact | None = fact
+    while current is not None and len(chain) < 1000:
+        chain.append(current)
+        current = _first_parent(current, session)
+    steps = []
+    for item in reversed(chain):
+        if item.fact == "event":
+            assert item.event is not None
+            steps.append(TraceStep(f"event {item.event.label()} on {item.event.date} (event {item.event.index + 1} in the case)"))
+            continue
+        rule = item.rule
+        if rule is None:  # the review the records begin with (records_from)
+            assert item.event is not None
+            steps.append(TraceStep(item.status_reason))
+            continue
+        arithmetic = item.shift.arithmetic() if item.shift is not None else None
+        skipped = tuple(f"{d.isoformat()} {name}" for d, name in item.shift.holidays_skipped) if item.shift else ()
+        if item.fact == "obligation":
+            number = shown_review(item.review)
+            what = f"{item.kind}" + (f" (review {number})" if number is not None else "")
+            text = f"{what}: counted from {item.anchor_label}; due {item.due}; {item.status_reason}"
+            if item.status == "superseded":
+                text += "; superseded"
+        elif item.fact == "escalation":
+            counted = arithmetic or f"{item.anchor} + 1 day = {item.due}"
+            text = f"{item.kind} raised {item.due} to {item.to}: the first day after {item.anchor_label} ({counted})"
+        else:
+            text = f"{item.kind}: {item.anchor_label}"
+        steps.append(TraceStep(text, rule.qualified_id, rule.source.quote, arithmetic, skipped))
+    return tuple(steps)
+
+
+def collect(
+    case: Case,
+    policy: Policy,
+    as_of: date,
+    sessions: list[Session],
+    warnings: tuple[CaseWarning, ...] = (),
+    notes: tuple[str, ...] = (),
+) -> Result:
+    """One child's result from the settled session of each period of care."""
+    obligations: list[Obligation] = []
+    escalations: list[Escalation] = []
+    notices: list[Notice] = []
+    all_notes = list(notes)
+    for session in sessions:
+        all_notes += [n for n in session.notes if n not in all_notes]
+        _collect_session(session, obligations, escalations, notices)
+    obligations.sort(key=lambda o: (o.due, o.kind, o.review or 0, o.rule, o.status, o.period or date.min))
+    escalations.sort(key=lambda e: (e.raised, e.kind, e.about.kind, e.about.review or 0, e.rule, e.period or date.min))
+    notices.sort(key=lambda n: (n.date, n.kind, n.trigger, n.rule, n.period or date.min))
+    return Result(
+        child=case.child_id,
+        policy=PolicyRef(policy.id, policy.version, policy.digest),
+        as_of=as_of,
+        obligations=tuple(obligations),
+        escalations=tuple(escalations),
+        notices=tuple(notices),
+        notes=tuple(all_notes),
+        warnings=warnings,
+    )
+
+
+def _collect_session(
+    session: Session, obligations: list[Obligation], escalations: list[Escalation], notices: list[Notice]
+) -> None:
+    period = session.index.start
+    for fact in session.facts.values():
+        rule = fact.rule
+        if rule is None:
+            continue
+        if fact.fact == "obligation":
+            assert fact.due is not None and fact.status is not None
+            obligations.append(
+                Obligation(
+                    kind=fact.kind,
+                    review=shown_review(fact.review),
+                    due=fact.due,
+                    status=fact.status,
+                    done=fact.done,
+                    owner=fact.owner,
+                    rule=rule.qualified_id,
+                    source=rule.source,
+                    notes=tuple(fact.notes),
+                    version=fact.version,
+                    status_by=fact.status_by,
+                    period=period,
+                    explainer=_explainer(fact, session),
+                )
+            )
+        elif fact.fact == "escalation":
+            if fact.status in ("superseded", "not_applicable"):
+                continue
+            assert fact.about is not None and fact.due is not None
+            escalations.append(
+                Escalation(
+                    kind=fact.kind,
+                    about=About(fact.about[0], shown_review(fact.about[1])),
+                    raised=fact.due,
+                    to=fact.to,
+                    rule=rule.qualified_id,
+                    source=rule.source,
+                    notes=tuple(fact.notes),
+                    version=fact.version,
+                    period=period,
+                    resolved=fact.resolved,
+                    explainer=_explainer(fact, session),
+                )
+            )
+        elif fact.fact == "notice":
+            if fact.status in ("superseded", "not_applicable"):
+                continue
+            assert fact.due is not None
+            notices.append(
+                Notice(
+                    fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes), fact.version, period
+                )
+            )
