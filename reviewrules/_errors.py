@@ -34,6 +34,7 @@ HINTS: dict[str, str] = {
     "too-large": "split the file; and do not use aliases that expand to thousands of values",
     "yaml": "check the indentation and the brackets and quotes near this line",
     "duplicate-key": "keep one of the two keys",
+    "yaml-tag": "remove the tag (the '!!...' word) and write the plain value: only plain YAML is read",
     "unknown-file": "a policy has id, document and rules; a case file has child and events, or children",
     # Policies
     "schema": "see docs/policy-format.md or docs/case-format.md for the fields and values allowed here",

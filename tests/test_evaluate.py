@@ -245,7 +245,7 @@ def test_obligations_are_sorted_by_due_date_then_kind_then_review():
 
 def test_the_json_result_has_the_contracts_fields():
     data = json.loads(to_json(evaluate("york", WORKED_EXAMPLE, as_of="2025-04-01").to_dict()))
-    assert list(data) == ["child", "policy", "as_of", "obligations", "escalations", "notices", "warnings", "notes"]
+    assert list(data) == ["child", "policy", "as_of", "periods", "obligations", "escalations", "notices", "warnings", "notes"]
     initial = next(o for o in data["obligations"] if o["kind"] == "review.initial")
     assert initial == {
         "kind": "review.initial",

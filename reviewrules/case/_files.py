@@ -27,7 +27,9 @@ __all__ = [
     "load_cases",
     "load_case_file",
     "case_from_mapping",
+    "case_entry",
     "case_or_refusal",
+    "refused_tags",
     "cases_from_document",
     "entries_from_document",
     "plain_data",
@@ -47,7 +49,7 @@ def load_cases(path: str | Path, *, on_error: str = "raise") -> list[Any]:
     if on_error == "raise":
         return load_case_file(path)[0]
     doc, problems = load_document(path)
-    if doc is None:
+    if doc is None or refused_tags(problems):
         raise CaseError(problems)
     items, file_problems = entries_from_document(doc)
     if file_problems:
@@ -58,13 +60,18 @@ def load_cases(path: str | Path, *, on_error: str = "raise") -> list[Any]:
 def load_case_file(path: str | Path) -> tuple[list[Case], bool]:
     """The cases in a file, and whether the file lists many children (``children:``)."""
     doc, problems = load_document(path)
-    if doc is None:
+    if doc is None or refused_tags(problems):
         raise CaseError(problems)
     cases, more = cases_from_document(doc)
     problems += more
     if problems:
         raise CaseError(problems)
     return cases, isinstance(doc.data, dict) and "children" in doc.data
+
+
+def refused_tags(problems: list[Problem]) -> bool:
+    """A refused tag leaves a hole in the data: report the tag alone, not what follows from the hole."""
+    return any(p.code == "yaml-tag" for p in problems)
 
 
 def case_from_mapping(data: Mapping[str, Any], name: str = "<case>") -> Case:
@@ -156,7 +163,7 @@ def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Pro
     items: list[Case | Refusal] = []
     seen: dict[str, int] = {}
     for number, (prefix, entry) in enumerate(entries):
-        item = _entry(doc, prefix, entry)
+        item = case_entry(doc, prefix, entry)
         if isinstance(item, Case):
             if item.child_id in seen:
                 item = Refusal(
@@ -180,11 +187,13 @@ def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Pro
     return items, []
 
 
-def _entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case | Refusal:
-    """One child's entry: every schema problem in it, else the case built and checked."""
+def case_entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case | Refusal:
+    """One child's entry (at ``prefix`` in ``doc``): every schema problem in it, else the case built and checked."""
     child_id = _child_id(entry)
     if not case_shape_ok(entry):
-        problems = [_attribute(p, prefix, child_id) for p in schema_problems(doc, "case", definition="case", at=prefix)]
+        problems = [
+            _attribute(p, prefix, child_id) for p in schema_problems(doc, "case", definition="case", at=prefix, value=entry)
+        ]
         if problems:
             return Refusal(child_id, tuple(problems), doc.file, doc.where(prefix)[0])
     return _build_case(doc, prefix, entry, child_id)

@@ -41,6 +41,10 @@ def _one(rng: random.Random, number: int, as_of: date) -> dict[str, Any]:
     if rng.random() < 0.15:
         end = start + timedelta(days=rng.randint(60, max(61, (as_of - start).days)))
         end = min(end, as_of)
+    # Care ends at the 18th birthday at the latest (contract section 1): such a child leaves care that day.
+    adult = date(dob.year + 18, dob.month, 28 if (dob.month, dob.day) == (2, 29) else dob.day)
+    if adult <= end:
+        end = adult
     held = start
     limits = [28, 91, 182]
     review = 0
@@ -72,7 +76,7 @@ def _one(rng: random.Random, number: int, as_of: date) -> dict[str, Any]:
         day = start + timedelta(days=rng.randint(1, max(1, (end - start).days)))
         if day <= end:
             events.append({"type": "significant_event", "date": day.isoformat(), "category": rng.choice(_CATEGORIES)})
-    if end < as_of and end > last:
+    if end < as_of and end >= last:
         events.append({"type": "ceased_looked_after", "date": end.isoformat()})
     # Keep the generator's output valid: no two identical events.
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}

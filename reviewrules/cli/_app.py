@@ -15,6 +15,7 @@ from typing import NoReturn, Sequence, TextIO
 
 from .._errors import ReviewRulesError
 from ._case_commands import add_case_commands
+from ._caseload_command import add_caseload_command
 from ._common import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, UsageError
 from ._policy_commands import add_policy_commands
 
@@ -33,11 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_case_commands(sub)
+    add_caseload_command(sub)
     add_policy_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run one command; returns the exit status. Streams default to the process's own."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
@@ -47,6 +55,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.command is None:
             commands = ", ".join(sorted(parser._subparsers._group_actions[0].choices))  # type: ignore[union-attr]
             raise UsageError(f"missing command: {commands} (see 'reviewrules --help')")
+        args.stdin = stdin if stdin is not None else sys.stdin
         return args.handler(args, out, err)
     except UsageError as exc:
         err.write(f"reviewrules: error: {exc}\n")

@@ -13,7 +13,7 @@ from typing import Callable
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
 from ._facts import Fact, Session, shown_review
-from ._result import About, Escalation, Notice, Obligation, PolicyRef, Result, TraceStep
+from ._result import About, Escalation, Notice, Obligation, PeriodOfCare, PolicyRef, Result, TraceStep
 
 __all__ = ["collect"]
 
@@ -100,7 +100,13 @@ def collect(
         notices=tuple(notices),
         notes=tuple(all_notes),
         warnings=warnings,
+        periods=tuple(
+            PeriodOfCare(s.index.start, s.index.end, _ENDED_BY.get(s.index.ended_by)) for s in sessions if s.index.start
+        ),
     )
+
+
+_ENDED_BY = {"ceased": "ceased_looked_after", "age": "18th_birthday"}
 
 
 def _collect_session(
@@ -123,10 +129,11 @@ def _collect_session(
                     owner=fact.owner,
                     rule=rule.qualified_id,
                     source=rule.source,
-                    notes=tuple(fact.notes),
+                    notes=(*rule.notes, *fact.readings, *fact.notes),
                     version=fact.version,
                     status_by=fact.status_by,
                     period=period,
+                    local_notes=tuple(fact.notes),
                     explainer=_explainer(fact, session),
                 )
             )
@@ -142,10 +149,11 @@ def _collect_session(
                     to=fact.to,
                     rule=rule.qualified_id,
                     source=rule.source,
-                    notes=tuple(fact.notes),
+                    notes=(*rule.notes, *fact.notes),
                     version=fact.version,
                     period=period,
                     resolved=fact.resolved,
+                    local_notes=tuple(fact.notes),
                     explainer=_explainer(fact, session),
                 )
             )
@@ -155,6 +163,14 @@ def _collect_session(
             assert fact.due is not None
             notices.append(
                 Notice(
-                    fact.kind, fact.due, fact.trigger_label, rule.qualified_id, rule.source, tuple(fact.notes), fact.version, period
+                                        fact.kind,
+                    fact.due,
+                    fact.trigger_label,
+                    rule.qualified_id,
+                    rule.source,
+                    (*rule.notes, *fact.notes),
+                    fact.version,
+                    period,
+                    tuple(fact.notes),
                 )
             )

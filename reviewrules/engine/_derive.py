@@ -210,7 +210,7 @@ def _obligation(
 ) -> Fact:
     index = session.index
     kind = rule.emit.kind
-    notes = list(rule.notes)
+    readings: list[str] = []
     for alt in rule.alternatives:
         other = _alternative_shift(alt, rule, trigger, session)
         if other is None:
@@ -219,11 +219,10 @@ def _obligation(
         if other.end != due:
             gap = abs((other.end - due).days)
             text += f", {gap} day{'' if gap == 1 else 's'} {'later' if other.end > due else 'earlier'}"
-        notes.append(text + (f". {alt.note}" if alt.note else ""))
+        readings.append(text + (f". {alt.note}" if alt.note else ""))
     done = done_date(rule, trigger, review, anchor, index)
     status, reason = _status(due, done, trigger, index, kind, review)
-    if status == "not_applicable":
-        notes.append(reason)
+    notes = [reason] if status == "not_applicable" else []
     fields: dict[str, object] = {"status": status}
     if review is not None:
         fields["review"] = review
@@ -246,6 +245,7 @@ def _obligation(
         anchor_label=anchor_label,
         shift=counted,
         notes=notes,
+        readings=readings,
         parents={trigger.id},
         origin=_origin(trigger),
         status_reason=reason,
@@ -344,7 +344,6 @@ def _escalation(
             anchor=anchor,
             anchor_label=anchor_label,
             shift=counted,
-            notes=list(rule.notes),
             about=about,
             parents={trigger.id},
             origin=_origin(trigger),
@@ -366,7 +365,6 @@ def _notice(rule: Rule, trigger: Fact, day: date | None, anchor_label: str) -> F
         event=trigger.event,
         review=trigger.review,
         due=day,
-        notes=list(rule.notes),
         anchor_label=anchor_label or f"{label} on {day}",
         parents={trigger.id},
         origin=_origin(trigger),

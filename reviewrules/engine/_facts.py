@@ -44,7 +44,10 @@ class Fact:
     anchor: date | None = None
     anchor_label: str = ""
     shift: Shift | None = None
+    # Notes of this fact alone (why it is not applicable, superseded, which version);
+    # the rule's own notes and its other readings are added when results are made.
     notes: list[str] = field(default_factory=list)
+    readings: list[str] = field(default_factory=list)  # the dates other readings give
     about: tuple[str, int | None] | None = None
     trigger_label: str = ""
     version: str | None = None  # the policy version that computed it

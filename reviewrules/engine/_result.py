@@ -9,7 +9,7 @@ from typing import Any, Callable
 from ..case._model import CaseWarning
 from ..policy._model import Source
 
-__all__ = ["PolicyRef", "TraceStep", "Obligation", "About", "Escalation", "Notice", "Result"]
+__all__ = ["PolicyRef", "TraceStep", "Obligation", "About", "Escalation", "Notice", "PeriodOfCare", "Result"]
 
 
 def _iso(day: date | None) -> str | None:
@@ -58,13 +58,16 @@ class _Explained:
     version: str | None
     source: Source
     notes: tuple[str, ...]
+    local_notes: tuple[str, ...]
 
     @property
     def trace(self) -> tuple[TraceStep, ...]:
         """The chain from the case event through each rule to this item."""
         return self.explainer() if self.explainer is not None else ()
 
-    def _provenance(self, explain: bool) -> dict[str, Any]:
+    def _provenance(self, explain: bool, compact: bool = False) -> dict[str, Any]:
+        if compact:  # the rule's source and notes are given once per run, not on every item
+            return {"rule": self.rule, "version": self.version, "notes": list(self.local_notes)}
         out: dict[str, Any] = {
             "rule": self.rule,
             "version": self.version,
@@ -90,9 +93,11 @@ class Obligation(_Explained):
     version: str | None = None  # the policy version that computed it
     status_by: str | None = None  # the rule that superseded it or made it lapse
     period: date | None = None  # the start of the period of care it belongs to
+    # The notes of this obligation alone: not the rule's own notes, nor its other readings.
+    local_notes: tuple[str, ...] = field(default=(), repr=False)
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+    def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "review": self.review,
@@ -102,7 +107,7 @@ class Obligation(_Explained):
             "status_by": self.status_by,
             "done": _iso(self.done),
             "owner": self.owner,
-            **self._provenance(explain),
+            **self._provenance(explain, compact),
         }
 
 
@@ -127,9 +132,10 @@ class Escalation(_Explained):
     version: str | None = None
     period: date | None = None
     resolved: date | None = None  # when what it is about was met; None if never
+    local_notes: tuple[str, ...] = field(default=(), repr=False)
     explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+    def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "about": self.about.to_dict(),
@@ -137,7 +143,7 @@ class Escalation(_Explained):
             "raised": _iso(self.raised),
             "resolved": _iso(self.resolved),
             "to": self.to,
-            **self._provenance(explain),
+            **self._provenance(explain, compact),
         }
 
 
@@ -151,18 +157,42 @@ class Notice:
     notes: tuple[str, ...] = ()
     version: str | None = None
     period: date | None = None
+    local_notes: tuple[str, ...] = field(default=(), repr=False)
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        return {
+    def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
+        out = {
             "kind": self.kind,
             "period": _iso(self.period),
             "date": _iso(self.date),
             "trigger": self.trigger,
             "rule": self.rule,
             "version": self.version,
-            "source": self.source.to_dict(),
-            "notes": list(self.notes),
         }
+        if compact:
+            out["notes"] = list(self.local_notes)
+        else:
+            out["source"] = self.source.to_dict()
+            out["notes"] = list(self.notes)
+        return out
+
+
+@dataclass(frozen=True)
+class PeriodOfCare:
+    """A period of care as known on the as-of date: its start and last day.
+
+    ``end`` is the day the child ceased to be looked after, or the 18th birthday
+    (which ends the period even while still to come); None when neither is known.
+    """
+
+    start: date
+    end: date | None
+    ended_by: str | None  # "ceased_looked_after", "18th_birthday" or None
+
+    def open_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": _iso(self.start), "end": _iso(self.end), "ended_by": self.ended_by}
 
 
 @dataclass(frozen=True)
@@ -177,15 +207,19 @@ class Result:
     notices: tuple[Notice, ...]
     notes: tuple[str, ...] = ()
     warnings: tuple[CaseWarning, ...] = ()
+    periods: tuple[PeriodOfCare, ...] = ()
 
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+    def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
+        """The contract's JSON; ``compact`` leaves out each item's source and the rule's
+        notes (a caseload gives them once per run, by rule id)."""
         return {
             "child": self.child,
             "policy": self.policy.to_dict(),
             "as_of": _iso(self.as_of),
-            "obligations": [o.to_dict(explain) for o in self.obligations],
-            "escalations": [e.to_dict(explain) for e in self.escalations],
-            "notices": [n.to_dict(explain) for n in self.notices],
+            "periods": [p.to_dict() for p in self.periods],
+            "obligations": [o.to_dict(explain, compact) for o in self.obligations],
+            "escalations": [e.to_dict(explain, compact) for e in self.escalations],
+            "notices": [n.to_dict(explain, compact) for n in self.notices],
             "warnings": [w.to_dict() for w in self.warnings],
             "notes": list(self.notes),
         }

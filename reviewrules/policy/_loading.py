@@ -79,7 +79,8 @@ def _shown(path: Path) -> str:
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
     doc, problems = load_document(path, POLICY_LIMITS, shown=_shown(path))
-    if doc is None:
+    if doc is None or any(p.code == "yaml-tag" for p in problems):
+        # A refused tag leaves a hole in the data: report it alone.
         raise PolicyError(problems)
     if not isinstance(doc.data, dict):
         raise PolicyError(problems + [doc.problem((), "a policy must be a mapping with id, title, document and rules", code="schema")])

@@ -119,21 +119,31 @@ def _describe(error: ValidationError, root: dict[str, Any]) -> tuple[str, tuple[
     return error.message, path, False
 
 
+_WHOLE = object()
+
+
 def schema_problems(
-    document: Document, schema_name: str, *, definition: str | None = None, at: tuple[str | int, ...] = ()
+    document: Document,
+    schema_name: str,
+    *,
+    definition: str | None = None,
+    at: tuple[str | int, ...] = (),
+    value: Any = _WHOLE,
 ) -> list[Problem]:
     """Every schema problem in the document, in file order.
 
     With ``definition``, the value at path ``at`` is checked against that one
     definition of the schema (a case of a file of many, say), so that every problem
-    in it is reported rather than one "matches no allowed form".
+    in it is reported rather than one "matches no allowed form". ``value`` is that
+    value, where the document holds only part of the data (one child read from a stream).
     """
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
     validator = _validator(schema_name, definition)
-    value = document.data
-    for part in at:
-        value = value[part]
+    if value is _WHOLE:
+        value = document.data
+        for part in at:
+            value = value[part]
     root = load_schema(schema_name)
     for error in validator.iter_errors(value):
         message, path, at_key = _describe(error, root)

@@ -1,69 +1,40 @@
-"""Safe, line-aware YAML (and JSON) loading.
+"""Safe, line-aware YAML (and JSON) loading: whole documents, or a caseload child by child.
 
-PyYAML's safe loader builds plain data but forgets where each value came from,
-silently keeps the last of two duplicate keys, turns ``2025-02-30`` into a crash
-and expands aliases without limit. This loader composes the node graph, then
-builds plain data itself so that it can:
-
-* remember the line and column of every value and key, by JSON path;
-* refuse duplicate keys, naming both lines;
-* keep dates as strings, so impossible dates reach our own checks;
-* refuse files over a size limit and alias expansion past a node budget
-  ("billion laughs").
+The data is built from the parser's events (``_yaml_events``), so that every value
+keeps its line and column, duplicate keys and tags outside the core schema are
+refused, dates stay strings, and aliases cannot expand without limit. A file of
+many children (``children: [...]``) can be read one child at a time, so memory
+does not grow with the file.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
 from .._errors import Problem
+from ._yaml_events import EventBuilder, Limits, TooBig, make_loader
 
-__all__ = ["Document", "load_document", "parse_text", "Limits", "DEFAULT_LIMITS"]
+__all__ = [
+    "Document",
+    "load_document",
+    "parse_text",
+    "iter_parts",
+    "Limits",
+    "DEFAULT_LIMITS",
+    "POLICY_LIMITS",
+    "open_checked",
+]
 
 Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int
-    max_nodes: int
-    max_depth: int
-    # Values reached a second time through an alias: a few for a shared
-    # citation is normal; millions is a "billion laughs" bomb.
-    max_alias_values: int = 10_000
-
 
 # A bundled policy is about 20 KB; a caseload of 5,000 children about 2 MB.
 DEFAULT_LIMITS = Limits(max_bytes=64 * 1024 * 1024, max_nodes=5_000_000, max_depth=64)
 POLICY_LIMITS = Limits(max_bytes=2 * 1024 * 1024, max_nodes=200_000, max_depth=32)
-
-
-_NO_TIMESTAMPS = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _PyLoader(yaml.SafeLoader):
-    """Safe loader that leaves timestamps as strings (checked later, with a clear error)."""
-
-    yaml_implicit_resolvers = _NO_TIMESTAMPS
-
-
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
-        """The same, parsed by libyaml: about ten times faster on a large caseload."""
-
-        yaml_implicit_resolvers = _NO_TIMESTAMPS
-
-    _Loader: type = _CLoader
-else:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = _PyLoader
 
 
 @dataclass(frozen=True)
@@ -101,134 +72,70 @@ class Document:
         return Problem(message, file=self.file, line=line, column=column, path=tuple(path), **extra)
 
 
-class _TooBig(Exception):
-    def __init__(self, message: str, mark: yaml.Mark | None):
-        super().__init__(message)
-        self.mark = mark
-
-
-class _Builder:
-    def __init__(self, loader: Any, file: str, limits: Limits):
-        self.loader = loader
-        self.file = file
-        self.limits = limits
-        self.values: dict[Path_, tuple[int, int]] = {}
-        self.keys: dict[Path_, tuple[int, int]] = {}
-        self.problems: list[Problem] = []
-        self.count = 0
-        self.seen: set[int] = set()
-        self.aliased = 0
-
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        self.count += 1
-        if id(node) in self.seen:
-            self.aliased += 1
-            if self.aliased > self.limits.max_alias_values:
-                raise _TooBig(
-                    f"aliases expand to more than {self.limits.max_alias_values:,} values; "
-                    "refusing (a YAML bomb?)",
-                    node.start_mark,
-                )
-        else:
-            self.seen.add(id(node))
-        if self.count > self.limits.max_nodes:
-            raise _TooBig(
-                f"more than {self.limits.max_nodes:,} values after expanding aliases; "
-                "refusing (a YAML bomb?)",
-                node.start_mark,
-            )
-        if depth > self.limits.max_depth:
-            raise _TooBig(f"nested more than {self.limits.max_depth} levels deep; refusing", node.start_mark)
-        self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
-            out: dict[str, Any] = {}
-            first_seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(
-                        self._at(key_node, path, "a key must be a plain name, not a list or mapping")
-                    )
-                    continue
-                key = self.loader.construct_scalar(key_node)
-                key = str(key)
-                if key in first_seen:
-                    self.problems.append(
-                        self._at(
-                            key_node,
-                            path + (key,),
-                            f"duplicate key '{key}' (first given on line {first_seen[key]}); "
-                            "each key may appear once",
-                            code="duplicate-key",
-                        )
-                    )
-                    continue
-                first_seen[key] = key_node.start_mark.line + 1
-                self.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, path + (key,), depth + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self.problems.append(self._at(node, path, f"cannot read this value: {exc}"))
-            return None
-
-    def _at(self, node: yaml.Node, path: Path_, message: str, code: str = "yaml") -> Problem:
+def _mark_problem(file: str, exc: Exception) -> Problem:
+    """A parser error or a refusal as a located problem, in our words."""
+    if isinstance(exc, TooBig):
+        mark = exc.mark
         return Problem(
-            message,
-            file=self.file,
-            line=node.start_mark.line + 1,
-            column=node.start_mark.column + 1,
-            path=path,
-            code=code,
+            str(exc), file=file, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None, code="too-large"
         )
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "cannot parse"
+        if exc.context and exc.problem:
+            what = f"{exc.problem} ({exc.context})"
+        return Problem(
+            f"not valid YAML: {what}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            code="yaml",
+        )
+    return Problem(f"not valid YAML: {exc}", file=file, code="yaml")
+
+
+def _parse(stream: Any, file: str, limits: Limits) -> tuple[Document | None, list[Problem]]:
+    loader = make_loader(stream)
+    builder = EventBuilder(loader, file, limits)
+    try:
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None, [Problem("file is empty", file=file, line=1, column=1, code="empty")]
+        loader.get_event()  # document start
+        data = builder.value((), 0)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.peek_event()
+            mark = event.start_mark
+            return None, [
+                Problem(
+                    "more than one YAML document in the file (a '---' line); give one",
+                    file=file,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                    code="yaml",
+                )
+            ]
+    except (TooBig, yaml.YAMLError) as exc:
+        return None, [_mark_problem(file, exc)]
+    finally:
+        loader.dispose()
+    values, keys, problems = builder.take()
+    return Document(data, file, values, keys), problems
 
 
 def parse_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Document | None, list[Problem]]:
     """Parse YAML or JSON text. Returns the document (None if unreadable) and problems."""
     if len(text.encode("utf-8", errors="replace")) > limits.max_bytes:
         return None, [
-            Problem(
-                f"file is larger than the {limits.max_bytes:,}-byte limit; refusing to read it",
-                file=file,
-                code="too-large",
-            )
+            Problem(f"file is larger than the {limits.max_bytes:,}-byte limit; refusing to read it", file=file, code="too-large")
         ]
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, [Problem("file is empty", file=file, line=1, column=1, code="empty")]
-        builder = _Builder(loader, file, limits)
-        data = builder.build(node, (), 0)
-    except _TooBig as exc:
-        line = exc.mark.line + 1 if exc.mark else None
-        column = exc.mark.column + 1 if exc.mark else None
-        return None, [Problem(str(exc), file=file, line=line, column=column, code="too-large")]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        what = exc.problem or str(exc)
-        return None, [Problem(f"not valid YAML: {what}", file=file, line=line, column=column, code="yaml")]
-    except yaml.YAMLError as exc:
-        return None, [Problem(f"not valid YAML: {exc}", file=file, code="yaml")]
-    finally:
-        loader.dispose()
-    return Document(data, file, builder.values, builder.keys), builder.problems
+    return _parse(text, file, limits)
 
 
-def load_document(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS, shown: str | None = None
-) -> tuple[Document | None, list[Problem]]:
-    """Read and parse a file, refusing it before reading if it is over the size limit.
-
-    ``shown`` is the name problems give the file (default: the path as given).
-    """
+def open_checked(path: str | Path, limits: Limits, shown: str) -> tuple[Any, list[Problem]]:
+    """An open text file, or the problems that stop it being read (missing, a directory, too big)."""
     p = Path(path)
-    shown = str(path) if shown is None else shown
     try:
         size = p.stat().st_size
     except FileNotFoundError:
@@ -246,9 +153,104 @@ def load_document(
             )
         ]
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(f"not UTF-8 text (byte {exc.start})", file=shown, code="unreadable")]
+        return open(p, encoding="utf-8"), []
     except OSError as exc:
         return None, [Problem(f"cannot read file: {exc.strerror}", file=shown, code="unreadable")]
-    return parse_text(text, shown, limits)
+
+
+def load_document(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, shown: str | None = None
+) -> tuple[Document | None, list[Problem]]:
+    """Read and parse a file, refusing it before reading if it is over the size limit.
+
+    ``shown`` is the name problems give the file (default: the path as given).
+    """
+    shown = str(path) if shown is None else shown
+    handle, problems = open_checked(path, limits, shown)
+    if handle is None:
+        return None, problems
+    try:
+        with handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        return None, [Problem(f"not UTF-8 text (byte {exc.start})", file=shown, code="unreadable")]
+    return _parse(text, shown, limits)
+
+
+def iter_parts(stream: Any, file: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[str, Any]]:
+    """A YAML or JSON document read part by part, for a caseload too long to hold at once.
+
+    Yields ``("child", Document)`` for each item of a top-level ``children`` list, as
+    soon as it is read, its paths starting ``("children", i)``; ``("rest", Document)``
+    once, at the end, with every other top-level key (``children`` then holds the
+    number of children read); and ``("problem", Problem)`` for what cannot be read
+    (after which nothing more is read). The size limit is not applied: parts are
+    bounded one at a time.
+    """
+    if isinstance(stream, str):
+        stream = io.StringIO(stream)
+    loader = make_loader(stream)
+    builder = EventBuilder(loader, file, limits)
+    try:
+        loader.get_event()
+        if loader.check_event(yaml.StreamEndEvent):
+            yield "problem", Problem("file is empty", file=file, line=1, column=1, code="empty")
+            return
+        loader.get_event()
+        if not loader.check_event(yaml.MappingStartEvent):
+            data = builder.value((), 0)
+            values, keys, problems = builder.take()
+            for problem in problems:
+                yield "problem", problem
+            yield "rest", Document(data, file, values, keys)
+            return
+        start = loader.get_event()
+        top: dict[str, Any] = {}
+        rest_values: dict[Path_, tuple[int, int]] = {(): (start.start_mark.line + 1, start.start_mark.column + 1)}
+        rest_keys: dict[Path_, tuple[int, int]] = {}
+        rest_problems: list[Problem] = []
+        while not loader.check_event(yaml.MappingEndEvent):
+            key_event = loader.get_event()
+            key = str(getattr(key_event, "value", "?"))
+            rest_keys[(key,)] = (key_event.start_mark.line + 1, key_event.start_mark.column + 1)
+            if key == "children" and key in top:
+                rest_problems.append(
+                    Problem("duplicate key 'children'; each key may appear once", file=file,
+                            line=key_event.start_mark.line + 1, column=key_event.start_mark.column + 1,
+                            path=("children",), code="duplicate-key")
+                )
+            if key == "children" and loader.check_event(yaml.SequenceStartEvent):
+                seq = loader.get_event()
+                rest_values[("children",)] = (seq.start_mark.line + 1, seq.start_mark.column + 1)
+                count = 0
+                while not loader.check_event(yaml.SequenceEndEvent):
+                    builder.count = 0  # the node budget is per child
+                    item = builder.value(("children", count), 1)
+                    values, keys, problems = builder.take()
+                    for problem in problems:
+                        yield "problem", problem
+                    yield "child", Document(item, file, values, keys)
+                    count += 1
+                loader.get_event()
+                top["children"] = count
+                continue
+            if key in top:
+                rest_problems.append(
+                    Problem(f"duplicate key '{key}'; each key may appear once", file=file,
+                            line=key_event.start_mark.line + 1, column=key_event.start_mark.column + 1,
+                            path=(key,), code="duplicate-key")
+                )
+            top[key] = builder.value((key,), 1)
+            values, keys, problems = builder.take()
+            rest_values.update(values)
+            rest_keys.update(keys)
+            rest_problems += problems
+        for problem in rest_problems:
+            yield "problem", problem
+        yield "rest", Document(top, file, rest_values, rest_keys)
+    except (TooBig, yaml.YAMLError) as exc:
+        yield "problem", _mark_problem(file, exc)
+    except UnicodeDecodeError as exc:
+        yield "problem", Problem(f"not UTF-8 text (byte {exc.start})", file=file, code="unreadable")
+    finally:
+        loader.dispose()

@@ -1,0 +1,273 @@
+"""Reading a caseload child by child, from anything a performance team holds.
+
+Each path is a case file (YAML or JSON: one child, or many under ``children``),
+a JSON Lines file (``.jsonl``: one case a line), a folder of them (read
+recursively, in name order), or an SSDA903 return (CSV files or XML, in folders
+or given one by one; every 903 file of a run is read together, so that several
+years merge). ``-`` reads JSON Lines from standard input.
+
+Every child read comes out as a ``Case`` or a ``Refusal``: nothing is lost. What
+belongs to no child (a file that cannot be read, a 903 table left out) is in
+``problems``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from .._errors import Problem
+from ..policy._yaml import DEFAULT_LIMITS, Document, iter_parts, open_checked
+from ._files import case_entry, case_or_refusal
+from ._model import Case, CaseWarning, Refusal
+
+__all__ = ["CaseReader", "read_cases", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+SSDA903_SUFFIXES = (".csv", ".xml")
+
+
+class CaseReader:
+    """The children in some files, read one at a time (iterate once)."""
+
+    def __init__(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        stdin: TextIO | None = None,
+        ssda903: dict[str, Any] | None = None,
+    ):
+        self.paths = [str(p) for p in paths]
+        self.stdin = stdin
+        self.ssda903 = dict(ssda903 or {})
+        self.problems: list[Problem] = []
+        self.files = 0
+        self._seen: dict[str, str] = {}
+
+    @property
+    def in_child_order(self) -> bool:
+        """Whether the children come out sorted by id (an SSDA903 return alone does)."""
+        sources = self._sources()
+        return bool(sources) and all(kind == "903" for kind, _ in sources)
+
+    def _sources(self) -> list[tuple[str, Any]]:
+        """What to read, in order: ('lines', '-'), ('case', path), ('lines', path), ('903', [paths])."""
+        sources: list[tuple[str, Any]] = []
+        ssda: list[str] = []
+        for raw in self.paths:
+            if raw == "-":
+                sources.append(("lines", "-"))
+                continue
+            path = Path(raw)
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*") if p.is_file())
+                cases = [p for p in found if p.suffix.lower() in CASE_SUFFIXES + LINES_SUFFIXES]
+                in_903 = [p for p in found if p.suffix.lower() in SSDA903_SUFFIXES]
+                if not cases and not in_903:
+                    self.problems.append(
+                        Problem(
+                            "no case files (.yaml, .yml, .json, .jsonl) or SSDA903 files (.csv, .xml) in this folder",
+                            file=raw,
+                            code="not-found",
+                        )
+                    )
+                for p in cases:
+                    sources.append(("lines" if p.suffix.lower() in LINES_SUFFIXES else "case", str(p)))
+                if in_903:
+                    if not ssda:
+                        sources.append(("903", ssda))
+                    ssda.extend(str(p) for p in in_903)
+                continue
+            suffix = path.suffix.lower()
+            if suffix in SSDA903_SUFFIXES:
+                if not ssda:
+                    sources.append(("903", ssda))
+                ssda.append(raw)
+            elif suffix in LINES_SUFFIXES:
+                sources.append(("lines", raw))
+            else:
+                sources.append(("case", raw))
+        return sources
+
+    def __iter__(self) -> Iterator[Case | Refusal]:
+        for kind, where in self._sources():
+            if kind == "lines":
+                yield from self._checked(self._lines(where))
+            elif kind == "case":
+                yield from self._checked(self._case_file(where))
+            else:
+                yield from self._checked(self._ssda903(where))
+
+    def _checked(self, items: Iterator[Case | Refusal]) -> Iterator[Case | Refusal]:
+        """Each child once in a run: a second child with the same id is refused, naming the first."""
+        for item in items:
+            if isinstance(item, Case):
+                where = f"{item.file}:{item.line}" if item.line else str(item.file)
+                if item.child_id in self._seen:
+                    yield Refusal(
+                        item.child_id,
+                        (
+                            Problem(
+                                f"child id '{item.child_id}' was already read (at {self._seen[item.child_id]}); "
+                                "each child needs one entry in a caseload",
+                                file=item.file,
+                                line=item.line,
+                                child=item.child_id,
+                                code="duplicate-child",
+                            ),
+                        ),
+                        item.file,
+                        item.line,
+                    )
+                    continue
+                self._seen[item.child_id] = where
+            yield item
+
+    def _lines(self, where: str) -> Iterator[Case | Refusal]:
+        """JSON Lines: one case a line; a line that is not JSON is a refusal of the child it held."""
+        if where == "-":
+            handle: Any = self.stdin if self.stdin is not None else sys.stdin
+            name = "<stdin>"
+        else:
+            handle, problems = open_checked(where, _NO_LIMIT, where)
+            name = where
+            if handle is None:
+                self.problems += problems
+                return
+        self.files += 1
+        try:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError as exc:
+                    yield Refusal(
+                        None,
+                        (Problem(f"not valid JSON: {exc}", file=name, line=number, code="yaml"),),
+                        name,
+                        number,
+                    )
+                    continue
+                yield case_or_refusal(data, name, number)
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file=name, code="unreadable"))
+        finally:
+            if handle is not self.stdin and handle is not sys.stdin:
+                handle.close()
+
+    def _case_file(self, where: str) -> Iterator[Case | Refusal]:
+        """A YAML or JSON case file, one child at a time (a file of many children is never held whole)."""
+        handle, problems = open_checked(where, _NO_LIMIT, where)
+        if handle is None:
+            self.problems += problems
+            return
+        self.files += 1
+        with handle:
+            pending: list[Problem] = []
+            count = 0
+            for kind, part in iter_parts(handle, where, DEFAULT_LIMITS):
+                if kind == "problem":
+                    pending.append(part)
+                    continue
+                if kind == "child":
+                    yield _child(part, ("children", count), pending)
+                    count += 1
+                    pending = []
+                    continue
+                yield from self._rest(part, pending, where)
+                pending = []
+            self.problems += pending
+
+    def _rest(self, doc: Document, pending: list[Problem], where: str) -> Iterator[Case | Refusal]:
+        """The top of a case file: one child, or what lies beside ``children``."""
+        data = doc.data
+        if isinstance(data, dict) and "children" in data and isinstance(data["children"], int):
+            extra = sorted(set(data) - {"children"})
+            if extra:
+                self.problems.append(
+                    doc.problem(
+                        (extra[0],),
+                        f"unknown field '{extra[0]}' beside children (a file of many children has only children:)",
+                        key=True,
+                        code="schema",
+                    )
+                )
+            if data["children"] == 0:
+                self.problems.append(doc.problem(("children",), "no children in this file", code="case"))
+            self.problems += pending
+            return
+        if isinstance(data, dict) and "scenario" in data and "case" in data:
+            self.problems.append(
+                doc.problem((), "this is a scenario file, not a case file: run it with 'reviewrules test'", code="case")
+            )
+            return
+        if not isinstance(data, dict) or not ({"child", "events"} & set(data)):
+            self.problems.append(
+                doc.problem((), "a case file must be a mapping with child and events, or children", code="schema")
+            )
+            return
+        yield _child(doc, (), pending)
+
+    def _ssda903(self, paths: list[str]) -> Iterator[Case | Refusal]:
+        try:
+            from ._ssda903 import read_903
+        except ImportError:  # pragma: no cover - the importer ships with the package
+            self.problems.append(Problem("this installation cannot read SSDA903 returns", file=paths[0], code="unreadable"))
+            return
+        found = read_903(paths, **self.ssda903)
+        for child in found.children():
+            if child.case is None:
+                yield Refusal(child.child, tuple(child.problems), child.problems[0].file if child.problems else None)
+                continue
+            item = case_or_refusal(child.case, _return_name(paths))
+            if isinstance(item, Refusal):
+                yield item
+                continue
+            extra = tuple(CaseWarning(p.code, p.message, None, p) for p in child.warnings)
+            yield replace(item, warnings=extra + item.warnings)
+        self.files += getattr(found.stats, "files", 0) or len(paths)
+        self.problems += found.problems
+
+
+_NO_LIMIT = replace(DEFAULT_LIMITS, max_bytes=1 << 62)  # read a stream of any length, one child at a time
+
+
+def _return_name(paths: list[str]) -> str:
+    return paths[0] if len(paths) == 1 else f"{Path(paths[0]).parent}/ (SSDA903)"
+
+
+def _child(doc: Document, prefix: tuple[str | int, ...], problems: list[Problem]) -> Case | Refusal:
+    """One child read from a stream (at ``prefix`` in its file): refused with its parse problems,
+    else checked as a case."""
+    child = doc.data.get("child", {}).get("id") if isinstance(doc.data, dict) and isinstance(doc.data.get("child"), dict) else None
+    child = child if isinstance(child, str) else None
+    if problems:
+        line = doc.where(prefix)[0]
+        return Refusal(child, tuple(replace(p, child=child) for p in problems), doc.file, line)
+    return case_entry(doc, prefix, doc.data)
+
+
+def read_cases(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    stdin: TextIO | None = None,
+    la: str | None = None,
+    same_carer_moves: bool = True,
+    short_breaks: str = "keep",
+    missing_away: bool = False,
+) -> CaseReader:
+    """Every child in some case files, JSON Lines files or SSDA903 returns, one at a time.
+
+    Iterate the reader for a ``Case`` or a ``Refusal`` per child; afterwards its
+    ``problems`` lists what belonged to no child. The keyword arguments are the
+    SSDA903 import's options (docs/ssda903.md).
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    options = {"la": la, "same_carer_moves": same_carer_moves, "short_breaks": short_breaks, "missing_away": missing_away}
+    return CaseReader(paths, stdin=stdin, ssda903=options)

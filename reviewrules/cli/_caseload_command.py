@@ -1,0 +1,251 @@
+"""``reviewrules caseload``: a whole caseload in, a table out (contract section 6).
+
+Every child read is evaluated or refused, and the run ends with exactly one line
+on standard error, ``N children evaluated, M refused``. Refusals and warnings are
+written to standard error as they arise, one line each, located. Exit 0 when none
+was refused, 1 when some were (or a file could not be read), 2 when nothing could
+be read at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any, Iterable, TextIO
+
+from .._evaluate import BACKENDS, _as_date, evaluate_many
+from ..case._model import Refusal
+from ..case._stream import read_cases
+from ..engine._result import Result
+from ..output._ordering import ChildOrderedSink
+from ..output._summary import CaseloadSummary
+from ..output._tables import ObligationFilter, csv_header, csv_rows, jsonl_header, jsonl_refusal, jsonl_result, rules_index
+from ..policy._model import Policy
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg
+
+__all__ = ["add_caseload_command"]
+
+FORMATS = ("csv", "jsonl", "json", "summary")
+# A file that could not be read at all loses its children: the run is not clean.
+_LOST = ("not-found", "unreadable", "yaml", "too-large", "empty", "case", "schema")
+
+
+def add_caseload_command(sub: argparse._SubParsersAction) -> None:
+    ca = sub.add_parser(
+        "caseload",
+        help="a whole caseload (SSDA903 returns, case files, JSON Lines) to CSV, JSON Lines or a summary",
+        description="Evaluate every child of a caseload and write one row per obligation (csv), one line per "
+        "child (jsonl), one JSON document (json) or a short summary for a person (summary). Refusals and "
+        "warnings go to standard error; the last line there is 'N children evaluated, M refused'.",
+    )
+    ca.add_argument(
+        "paths",
+        metavar="PATH",
+        nargs="+",
+        help="an SSDA903 folder or file (CSV or XML), a case file (YAML/JSON), a JSON Lines file (.jsonl), "
+        "a folder of any of these, or - for JSON Lines on standard input",
+    )
+    ca.add_argument("--policy", "-p", required=True, help="bundled policy id (york), a policy file, or POLICY@VERSION")
+    ca.add_argument("--as-of", help="evaluate as of this date, YYYY-MM-DD (default: today)")
+    ca.add_argument("--format", "-f", choices=FORMATS, default="csv", help="what to write (default: csv)")
+    ca.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    ca.add_argument("--status", action="append", metavar="STATUS", help="only obligations with this status (repeatable)")
+    ca.add_argument("--kind", action="append", metavar="PREFIX", help="only obligation kinds starting with PREFIX, e.g. review. (repeatable)")
+    ca.add_argument("--due-from", metavar="DATE", help="only obligations due on or after DATE")
+    ca.add_argument("--due-to", metavar="DATE", help="only obligations due on or before DATE")
+    ca.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
+    ca.add_argument("--strict", action="store_true", help="refuse a child with any warning (data read but not used)")
+    ca.add_argument("--sources", action="store_true", help="jsonl/json: give each item its quoted source, not once per run")
+    ca.add_argument(
+        "--order",
+        choices=("child", "input"),
+        default="child",
+        help="child: rows sorted by child, as the contract says (default); input: in the order read, written at once",
+    )
+    ca.add_argument("--quiet", "-q", action="store_true", help="no progress bar (it shows only on a terminal anyway)")
+    g = ca.add_argument_group("SSDA903 returns (docs/ssda903.md)")
+    g.add_argument("--la", metavar="CODE", help="prefix each CHILD with CODE: (to merge several authorities' returns)")
+    g.add_argument("--short-breaks", choices=("keep", "skip"), default="keep", help="periods of short breaks only (V3/V4): keep (default) or skip")
+    g.add_argument("--no-same-carer-moves", action="store_true", help="a new placement with the same carer (RNE T/U) is not a placement change")
+    g.add_argument("--missing-away", action="store_true", help="count 'away without authorisation' (MISSING = A) as missing")
+    ca.set_defaults(handler=_caseload)
+
+
+def _filter(args: argparse.Namespace) -> ObligationFilter:
+    from .._vocabulary import STATUSES
+
+    statuses = None
+    if args.status:
+        bad = [s for s in args.status if s not in STATUSES]
+        if bad:
+            raise UsageError(f"--status {bad[0]}: not a status (allowed: {', '.join(STATUSES)})")
+        statuses = frozenset(args.status)
+    due_from = _as_date(args.due_from) if args.due_from else None
+    due_to = _as_date(args.due_to) if args.due_to else None
+    return ObligationFilter(statuses, tuple(args.kind) if args.kind else None, due_from, due_to)
+
+
+class _Errors:
+    """Standard error during a run: one line each, kept clear of the progress bar."""
+
+    def __init__(self, err: TextIO, quiet: bool):
+        self.err = err
+        self.bar: Any = None
+        if not quiet and hasattr(err, "isatty") and err.isatty():
+            try:
+                from tqdm import tqdm
+
+                self.bar = tqdm(file=err, unit=" children", dynamic_ncols=True, leave=False)
+            except ImportError:  # pragma: no cover - tqdm is a dependency
+                self.bar = None
+
+    def line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=self.err)
+        else:
+            self.err.write(text + "\n")
+
+    def tick(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _report(item: Result | Refusal, errors: _Errors, where: str | None) -> None:
+    if isinstance(item, Refusal):
+        for line in item.lines():
+            errors.line(f"refused: {line}")
+        return
+    for warning in item.warnings:
+        errors.line(warning.render(item.child, where))
+
+
+def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy = policy_arg(args.policy)
+    keep = _filter(args)
+    as_of = _as_date(args.as_of)
+    reader = read_cases(
+        args.paths,
+        stdin=args.stdin,
+        la=args.la,
+        same_carer_moves=not args.no_same_carer_moves,
+        short_breaks=args.short_breaks,
+        missing_away=args.missing_away,
+    )
+    files: dict[str, str | None] = {}
+    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
+    errors = _Errors(err, args.quiet)
+    summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
+    try:
+        items = _counted(reader, files)
+        results = evaluate_many(policy, items, as_of, backend=args.backend, on_error="report", strict=args.strict)
+        written = _write(args.format, results, target, policy, as_of, keep, summary, errors, files, reader, args)
+    finally:
+        errors.close()
+        if args.output:
+            target.close()
+    for problem in reader.problems:
+        err.write(f"{'warning' if problem.code not in _LOST else 'error'}: {problem.render()}\n")
+    evaluated, refused = summary.evaluated, summary.refused
+    err.write(f"{evaluated} children evaluated, {refused} refused\n")
+    del written
+    if evaluated + refused == 0:
+        return EXIT_PROBLEMS
+    lost = any(p.code in _LOST for p in reader.problems)
+    return EXIT_FAILED if refused or lost else EXIT_OK
+
+
+def _counted(reader: Iterable[Any], files: dict[str, str | None]) -> Iterable[Any]:
+    """The items read, remembering where each child came from (for warnings); only the
+    current child is kept."""
+    for item in reader:
+        files.clear()
+        where = f"{item.file}:{item.line}" if item.file and item.line else item.file
+        files[item.child_id if hasattr(item, "child_id") else item.child or ""] = where
+        yield item
+
+
+def _write(
+    fmt: str,
+    results: Iterable[Result | Refusal],
+    out: TextIO,
+    policy: Policy,
+    as_of: date,
+    keep: ObligationFilter,
+    summary: CaseloadSummary,
+    errors: _Errors,
+    files: dict[str, str | None],
+    reader: Any,
+    args: argparse.Namespace,
+) -> int:
+    compact = not args.sources
+    in_order = args.order == "input" or reader.in_child_order
+    sink = None
+    if fmt != "summary":  # the json results array's elements are joined with commas as they are written
+        sink = ChildOrderedSink(_Commas(out) if fmt == "json" else out, in_order=in_order)  # type: ignore[arg-type]
+    if fmt == "csv":
+        out.write(csv_header())
+    elif fmt == "jsonl":
+        out.write(jsonl_header(policy, as_of, compact))
+    elif fmt == "json":
+        head: dict[str, Any] = {"policy": {"id": policy.id, "version": policy.version, "digest": policy.digest}}
+        head["as_of"] = as_of.isoformat()
+        if compact:
+            head["rules"] = rules_index(policy)
+        out.write(json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"results":[')
+    count = 0
+    refusals: list[Refusal] = []
+    for item in results:
+        summary.add(item)
+        errors.tick()
+        child = item.child
+        _report(item, errors, files.get(child or ""))
+        if sink is None:
+            continue
+        if isinstance(item, Refusal):
+            if fmt == "jsonl":
+                sink.add(child, jsonl_refusal(item))
+            elif fmt == "json":
+                refusals.append(item)
+            continue
+        if fmt == "csv":
+            sink.add(child, csv_rows(item, keep))
+        else:
+            line = jsonl_result(item, keep, compact)
+            if fmt == "json":  # one element of the results array: without the record key
+                line = "{" + line[len('{"record":"result",') :]
+            sink.add(child, line)
+        count += 1
+    if sink is not None:
+        if fmt == "json":
+            _close_json(out, sink, refusals, summary)
+        else:
+            sink.close()
+    if fmt == "summary":
+        out.write(summary.text())
+    return count
+
+
+class _Commas:
+    """Joins the array elements a sink writes (each ends in a newline) with commas."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.first = True
+
+    def write(self, text: str) -> None:
+        self.out.write(("" if self.first else ",") + text.rstrip("\n"))
+        self.first = False
+
+
+def _close_json(out: TextIO, sink: ChildOrderedSink, refusals: list[Refusal], summary: CaseloadSummary) -> None:
+    sink.close()
+    tail = {
+        "refused": [r.to_dict() for r in sorted(refusals, key=lambda r: r.child or "")],
+        "summary": summary.to_dict(),
+    }
+    out.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")

@@ -1,0 +1,175 @@
+"""The caseload summary a person reads: how many children, who is overdue, who is due next,
+how many reviews were held on time in the last twelve months.
+
+``CaseloadSummary`` is filled one result (or refusal) at a time, so a caseload of
+any size is summarised in constant memory; ``to_dict`` gives the figures (the
+report draws from the same), ``text`` a short table.
+
+Definitions (docs/caseload.md):
+
+* a period of care is *open* on the as-of date when it has begun and its last day
+  (ceased_looked_after, or the 18th birthday) is not before it;
+* *overdue now*: review obligations not held and past their due date, in periods
+  open on the as-of date (a review missed in a period that has since ended is
+  counted apart, as *missed in a period that has ended*);
+* *due in the next 28 days*: review obligations not held and due from the as-of
+  date to 28 days after it, inclusive;
+* *held on time in the last 12 months*: reviews held from 12 months before the
+  as-of date (exclusive) to the as-of date (inclusive), on or before their due
+  date, out of all reviews held then.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from ..case._model import Refusal
+from ..engine._result import Result
+
+__all__ = ["CaseloadSummary", "DUE_SOON_DAYS"]
+
+DUE_SOON_DAYS = 28
+_MONTHS_BACK = 12
+
+
+class CaseloadSummary:
+    """Counts over a caseload, added to one child at a time."""
+
+    def __init__(self, as_of: date, policy: dict[str, Any] | None = None):
+        self.as_of = as_of
+        self.policy = policy
+        self.since = as_of - relativedelta(months=_MONTHS_BACK)
+        self.soon = as_of + timedelta(days=DUE_SOON_DAYS)
+        self.evaluated = 0
+        self.refused = 0
+        self.children_in_care = 0
+        self.periods_open = 0
+        self.overdue_now: Counter[str] = Counter()
+        self.overdue_children: set[str] = set()
+        self.due_soon: Counter[str] = Counter()
+        self.missed_in_ended: Counter[str] = Counter()
+        self.held_on_time: Counter[str] = Counter()
+        self.held_late: Counter[str] = Counter()
+        self.escalations_open = 0
+        self.warnings: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.problems: Counter[str] = Counter()  # read, but belonging to no child
+        self.by_owner_overdue: Counter[str] = Counter()
+        self.by_owner_due_soon: Counter[str] = Counter()
+        # Longest overdue review per child: (days, child, kind), the longest kept.
+        self.longest: list[tuple[int, str, str, str]] = []
+
+    def add(self, item: Result | Refusal) -> None:
+        if isinstance(item, Refusal):
+            self.refused += 1
+            self.refusals[item.problems[0].code if item.problems else "invalid"] += 1
+            return
+        self.evaluated += 1
+        as_of = self.as_of
+        open_starts = {p.start for p in item.periods if p.open_on(as_of)}
+        self.periods_open += len(open_starts)
+        if open_starts:
+            self.children_in_care += 1
+        for warning in item.warnings:
+            self.warnings[warning.code] += 1
+        worst: tuple[int, str, str, str] | None = None
+        for o in item.obligations:
+            if not o.kind.startswith("review."):
+                continue
+            if o.status == "overdue":
+                if o.period in open_starts:
+                    self.overdue_now[o.kind] += 1
+                    self.by_owner_overdue[o.owner or "-"] += 1
+                    self.overdue_children.add(item.child)
+                    days = (as_of - o.due).days
+                    if worst is None or days > worst[0]:
+                        worst = (days, item.child, o.kind, o.due.isoformat())
+                else:
+                    self.missed_in_ended[o.kind] += 1
+            elif o.status == "pending" and o.due <= self.soon:
+                self.due_soon[o.kind] += 1
+                self.by_owner_due_soon[o.owner or "-"] += 1
+            elif o.status in ("met", "late") and o.done is not None and self.since < o.done <= as_of:
+                (self.held_on_time if o.status == "met" else self.held_late)[o.kind] += 1
+        for e in item.escalations:
+            if e.resolved is None and e.period in open_starts:
+                self.escalations_open += 1
+        if worst is not None:
+            self.longest.append(worst)
+            if len(self.longest) > 200:  # keep the longest only
+                self.longest.sort(key=lambda w: (-w[0], w[1]))
+                del self.longest[100:]
+
+    def problem(self, code: str) -> None:
+        self.problems[code] += 1
+
+    def on_time(self) -> dict[str, Any]:
+        kinds = sorted(set(self.held_on_time) | set(self.held_late))
+        rows: dict[str, Any] = {}
+        for kind in kinds + ["all"]:
+            met = sum(self.held_on_time.values()) if kind == "all" else self.held_on_time[kind]
+            late = sum(self.held_late.values()) if kind == "all" else self.held_late[kind]
+            held = met + late
+            rows[kind] = {"held": held, "on_time": met, "share": round(met / held, 4) if held else None}
+        return rows
+
+    def to_dict(self, longest: int = 20) -> dict[str, Any]:
+        ranked = sorted(self.longest, key=lambda w: (-w[0], w[1]))[:longest]
+        return {
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            "children": {"in": self.evaluated + self.refused, "evaluated": self.evaluated, "refused": self.refused},
+            "children_in_care": self.children_in_care,
+            "periods_open": self.periods_open,
+            "reviews_overdue_now": {"total": sum(self.overdue_now.values()), **dict(sorted(self.overdue_now.items()))},
+            "children_overdue_now": len(self.overdue_children),
+            "reviews_due_next_28_days": {"total": sum(self.due_soon.values()), **dict(sorted(self.due_soon.items()))},
+            "reviews_missed_in_ended_periods": {
+                "total": sum(self.missed_in_ended.values()),
+                **dict(sorted(self.missed_in_ended.items())),
+            },
+            "reviews_held_last_12_months": self.on_time(),
+            "escalations_open": self.escalations_open,
+            "overdue_by_owner": dict(sorted(self.by_owner_overdue.items())),
+            "due_soon_by_owner": dict(sorted(self.by_owner_due_soon.items())),
+            "longest_overdue": [{"child": c, "kind": k, "due": d, "days": n} for n, c, k, d in ranked],
+            "warnings": dict(sorted(self.warnings.items())),
+            "refusals": dict(sorted(self.refusals.items())),
+            "problems": dict(sorted(self.problems.items())),
+        }
+
+    def text(self) -> str:
+        d = self.to_dict(longest=10)
+        children = d["children"]
+        lines = []
+        if self.policy:
+            lines.append(f"Policy {self.policy['id']} {self.policy.get('version') or ''}".rstrip() + f", as of {d['as_of']}")
+        rows = [
+            ("children", children["in"], f"{children['evaluated']} evaluated, {children['refused']} refused"),
+            ("children looked after on the as-of date", d["children_in_care"], ""),
+            ("periods of care open on the as-of date", d["periods_open"], ""),
+            ("reviews overdue now", d["reviews_overdue_now"]["total"], _split(d["reviews_overdue_now"])),
+            ("children with a review overdue now", d["children_overdue_now"], ""),
+            (f"reviews due in the next {DUE_SOON_DAYS} days", d["reviews_due_next_28_days"]["total"], _split(d["reviews_due_next_28_days"])),
+            ("reviews missed in periods that have ended", d["reviews_missed_in_ended_periods"]["total"], ""),
+            ("escalations open", d["escalations_open"], ""),
+        ]
+        width = max(len(r[0]) for r in rows)
+        lines += [f"  {name.ljust(width)}  {value:>8,}  {extra}".rstrip() for name, value, extra in rows]
+        lines.append(f"Reviews held in the 12 months to {d['as_of']}, on time:")
+        for kind, row in d["reviews_held_last_12_months"].items():
+            share = "-" if row["share"] is None else f"{row['share'] * 100:.1f}%"
+            lines.append(f"  {kind.ljust(width)}  {share:>8}  {row['on_time']:,} of {row['held']:,}")
+        for title, key in (("Warnings", "warnings"), ("Refusals", "refusals"), ("Read but not used", "problems")):
+            if d[key]:
+                lines.append(f"{title}: " + ", ".join(f"{code} {n:,}" for code, n in d[key].items()))
+        return "\n".join(lines) + "\n"
+
+
+def _split(counts: dict[str, Any]) -> str:
+    parts = [f"{kind} {n:,}" for kind, n in counts.items() if kind != "total"]
+    return ", ".join(parts)

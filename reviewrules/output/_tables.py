@@ -1,0 +1,118 @@
+"""Caseload output: one CSV row per obligation, or one compact JSON line per child.
+
+The CSV's columns and order are fixed by the contract (section 6). The JSON Lines
+form leaves out each item's quoted source and the rule's own notes, which come
+once per run in the first line; ``--sources`` (``compact=False``) puts them back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..case._model import Refusal
+from ..engine._result import Obligation, Result
+from ..policy._model import Policy
+
+__all__ = ["CSV_COLUMNS", "ObligationFilter", "csv_header", "csv_rows", "jsonl_header", "jsonl_result", "jsonl_refusal", "rules_index"]
+
+CSV_COLUMNS = ("child", "period", "kind", "review", "due", "done", "status", "owner", "rule")
+
+
+@dataclass(frozen=True)
+class ObligationFilter:
+    """Which obligations a caseload run writes: by status, kind prefix and due date (inclusive)."""
+
+    statuses: frozenset[str] | None = None
+    kinds: tuple[str, ...] | None = None  # prefixes: "review." matches every review
+    due_from: date | None = None
+    due_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.statuses, self.kinds, self.due_from, self.due_to))
+
+    def keep(self, obligation: Obligation) -> bool:
+        if self.statuses is not None and obligation.status not in self.statuses:
+            return False
+        if self.kinds is not None and not obligation.kind.startswith(self.kinds):
+            return False
+        if self.due_from is not None and obligation.due < self.due_from:
+            return False
+        if self.due_to is not None and obligation.due > self.due_to:
+            return False
+        return True
+
+
+def csv_header() -> str:
+    return ",".join(CSV_COLUMNS) + "\n"
+
+
+def csv_rows(result: Result, keep: ObligationFilter | None = None) -> str:
+    """The CSV rows of one child's obligations, in the result's order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    child = result.child
+    for o in result.obligations:
+        if keep is not None and not keep.keep(o):
+            continue
+        writer.writerow(
+            (
+                child,
+                o.period.isoformat() if o.period else "",
+                o.kind,
+                "" if o.review is None else o.review,
+                o.due.isoformat(),
+                o.done.isoformat() if o.done else "",
+                o.status,
+                o.owner or "",
+                o.rule,
+            )
+        )
+    return buffer.getvalue()
+
+
+def rules_index(policy: Policy) -> dict[str, Any]:
+    """Each rule's source and notes, by qualified id: given once per run instead of on every item."""
+    out: dict[str, Any] = {}
+    for rule in policy.rules:
+        entry: dict[str, Any] = {"source": rule.source.to_dict(), "notes": list(rule.notes)}
+        if rule.alternatives:
+            entry["alternatives"] = [a.id for a in rule.alternatives]
+        out[rule.qualified_id] = entry
+    return out
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def jsonl_header(policy: Policy, as_of: date, compact: bool = True) -> str:
+    """The first line of a caseload's JSON Lines: the policy, the as-of date and, when compact, the rules."""
+    head: dict[str, Any] = {
+        "record": "run",
+        "policy": {"id": policy.id, "version": policy.version, "digest": policy.digest},
+        "as_of": as_of.isoformat(),
+    }
+    if compact:
+        head["rules"] = rules_index(policy)
+    return _dumps(head) + "\n"
+
+
+def jsonl_result(result: Result, keep: ObligationFilter | None = None, compact: bool = True) -> str:
+    """One child's result on one line; compact leaves out what the run's first line gives once."""
+    data = result.to_dict(compact=compact)
+    if compact:
+        del data["policy"], data["as_of"]
+    if keep is not None and keep.active:
+        data["obligations"] = [o.to_dict(compact=compact) for o in result.obligations if keep.keep(o)]
+    return _dumps({"record": "result", **data}) + "\n"
+
+
+def jsonl_refusal(refusal: Refusal) -> str:
+    return _dumps({"record": "refused", **refusal.to_dict()}) + "\n"
+
