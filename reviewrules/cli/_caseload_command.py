@@ -183,10 +183,10 @@ def _write(
     args: argparse.Namespace,
 ) -> int:
     compact = not args.sources
-    in_order = args.order == "input" or reader.in_child_order
+    order = "input" if args.order == "input" else "presorted" if reader.in_child_order else "sort"
     sink = None
     if fmt != "summary":  # the json results array's elements are joined with commas as they are written
-        sink = ChildOrderedSink(_Commas(out) if fmt == "json" else out, in_order=in_order)  # type: ignore[arg-type]
+        sink = ChildOrderedSink(_Commas(out) if fmt == "json" else out, order)  # type: ignore[arg-type]
     if fmt == "csv":
         out.write(csv_header())
     elif fmt == "jsonl":

@@ -1,11 +1,12 @@
 """Writing a caseload's records in child order without holding the caseload in memory.
 
 The contract sorts caseload output by child. An SSDA903 return is read in child
-order, so its records are written as each child finishes. Other inputs may come
-in any order: their records are held in sorted runs of a few thousand children,
-spilled to temporary files, and merged when the run ends (memory stays bounded;
-the output appears at the end). ``in_order=True`` with input that is not in
-child order raises, rather than writing a wrongly ordered file.
+order, so its records are written as each child finishes (``order="presorted"``,
+which raises rather than write a wrongly ordered file if that promise is broken).
+Other inputs may come in any order (``order="sort"``): their records are held in
+sorted runs of a few thousand children, spilled to temporary files, and merged
+when the run ends (memory stays bounded; the output appears at the end).
+``order="input"`` writes each record as it comes.
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ class ChildOrderedSink:
     Ties (two records for one child: not expected) keep their arrival order.
     """
 
-    def __init__(self, out: TextIO, in_order: bool, run_size: int = 2000):
+    def __init__(self, out: TextIO, order: str, run_size: int = 2000):
+        if order not in ("sort", "presorted", "input"):
+            raise ValueError(f"order must be sort, presorted or input, not {order!r}")
         self.out = out
-        self.in_order = in_order
+        self.order = order
+        self.in_order = order != "sort"
         self.run_size = run_size
         self._last: str | None = None
         self._run: list[tuple[str, int, str]] = []
@@ -39,7 +43,7 @@ class ChildOrderedSink:
     def add(self, child: str | None, text: str) -> None:
         key = child or ""
         if self.in_order:
-            if self._last is not None and key < self._last:
+            if self.order == "presorted" and self._last is not None and key < self._last:
                 raise OutOfOrder(f"child '{key}' came after '{self._last}'")
             self._last = key
             self.out.write(text)
