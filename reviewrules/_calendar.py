@@ -17,6 +17,8 @@ offset of zero is refused, because no procedure says "within 0 days".
 
 from __future__ import annotations
 
+import calendar as _monthdays
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -27,6 +29,7 @@ from dateutil.relativedelta import relativedelta
 
 __all__ = [
     "UNITS",
+    "due_date",
     "DIRECTIONS",
     "Shift",
     "is_working_day",
@@ -159,3 +162,66 @@ def shift(start: date, amount: int, unit: str, direction: str) -> Shift:
     """Count ``amount`` ``unit`` before or after ``start`` by the contract's conventions."""
     _check(amount, unit, direction)
     return _BY_UNIT[unit](start, amount, direction)
+
+
+# --- The same arithmetic, date only, for evaluating a caseload -------------------
+#
+# ``shift`` gives a Shift (with the bank holidays it passed over, for explanations);
+# ``due_date`` gives only the date, from a table of working days, for the thousands
+# of dates a caseload needs. Both count by the same conventions; a test compares them.
+
+
+class _WorkingDays:
+    """Working days as sorted ordinals, over a span of years that grows as dates need it."""
+
+    def __init__(self) -> None:
+        self.lo = self.hi = 0  # ordinals covered: [lo, hi]
+        self.ordinals: list[int] = []
+
+    def _cover(self, low: int, high: int) -> None:
+        """Make sure every day from ordinal ``low`` to ``high`` is in the table (a year's margin)."""
+        first = date.fromordinal(max(1, min(low, self.lo or low) - 366)).year
+        last = date.fromordinal(max(high, self.hi) + 366).year
+        day, end = date(first, 1, 1).toordinal(), date(last, 12, 31).toordinal()
+        self.ordinals = [o for o in range(day, end + 1) if is_working_day(date.fromordinal(o))]
+        self.lo, self.hi = day, end
+
+    def after(self, start: date, amount: int) -> date:
+        o = start.toordinal()
+        # n working days span at most 2n + 14 calendar days (weekends and a run of holidays).
+        if o < self.lo or o + 2 * amount + 14 > self.hi:
+            self._cover(o, o + 2 * amount + 14)
+        return date.fromordinal(self.ordinals[bisect_right(self.ordinals, o) + amount - 1])
+
+    def before(self, start: date, amount: int) -> date:
+        o = start.toordinal()
+        if o - 2 * amount - 14 < self.lo or o > self.hi:
+            self._cover(o - 2 * amount - 14, o)
+        return date.fromordinal(self.ordinals[bisect_left(self.ordinals, o) - amount])
+
+
+_WORKING_DAYS = _WorkingDays()
+
+
+def _months(start: date, amount: int) -> date:
+    month = start.month - 1 + amount
+    year = start.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(start.day, _monthdays.monthrange(year, month)[1]))
+
+
+def due_date(start: date, amount: int, unit: str, direction: str) -> date:
+    """The date ``shift`` would give, without the record of what was skipped."""
+    if amount <= 0 or isinstance(amount, bool):
+        _check(amount, unit, direction)
+    forward = direction == "after"
+    if unit == "working_days":
+        return _WORKING_DAYS.after(start, amount) if forward else _WORKING_DAYS.before(start, amount)
+    if unit == "days":
+        return start + timedelta(days=amount if forward else -amount)
+    if unit == "weeks":
+        return start + timedelta(weeks=amount if forward else -amount)
+    if unit == "months":
+        return _months(start, amount if forward else -amount)
+    _check(amount, unit, direction)
+    raise AssertionError("unreachable")

@@ -20,7 +20,7 @@ from .engine._compile import CompiledPolicy, compile_policy
 from .engine._derive import event_facts
 from .engine._durable import available as durable_available
 from .engine._durable import run_durable, unavailable_reason
-from .engine._facts import CaseIndex, Fact, Session, fact_id
+from .engine._facts import CaseIndex, Fact, Session
 from .engine._python import run_python
 from .engine._result import Result
 from .engine._settle import settle
@@ -215,21 +215,19 @@ def _records_begin(index: CaseIndex) -> list[Fact]:
         f"review held on {first.date} (event {first.index + 1} in the case), the first on or after the records begin "
         f"({index.records_from}): counted as a subsequent review whose number is unknown"
     )
-    return [
-        Fact(
-            id=fact_id("records-begin", first.index),
-            fact="obligation",
-            kind="review.subsequent",
-            fields={"status": "met", "review": number},
-            event=first,
-            review=number,
-            due=first.date,
-            done=first.date,
-            status="met",
-            trigger_label=f"review held {first.date}",
-            root=first,
-            status_reason=reason,
-            parents={fact_id("event", first.index)},
-            origin=(first.date.isoformat(), "review.subsequent", "records-begin"),
-        )
-    ]
+    seed = Fact(
+        id=("records-begin", first.index),
+        fact="obligation",
+        kind="review.subsequent",
+        fields={"status": "met", "review": number},
+        event=first,
+        review=number,
+        due=first.date,
+        done=first.date,
+        status="met",
+        root=first,
+        label=f"review held {first.date}",
+        reason=reason,
+    )
+    seed.parents = {("event", first.index)}
+    return [seed]

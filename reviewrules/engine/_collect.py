@@ -12,6 +12,8 @@ from typing import Callable
 
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
+from .._calendar import Shift, shift
+from ._derive import status_words
 from ._facts import Fact, Session, shown_review
 from ._result import About, Escalation, Notice, Obligation, PeriodOfCare, PolicyRef, Result, TraceStep
 
@@ -24,7 +26,7 @@ def _first_parent(fact: Fact, session: Session) -> Fact | None:
         return None
     live = [p for p in parents if p.status != "superseded"] or parents
     # By content, never by derivation order, so both backends explain alike.
-    return min(live, key=lambda p: (p.due or date.min, p.kind, p.id))
+    return min(live, key=lambda p: (p.due or date.min, p.kind, p.sid))
 
 
 def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:
@@ -44,6 +46,7 @@ def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
     while current is not None and len(chain) < 1000:
         chain.append(current)
         current = _first_parent(current, session)
+    as_of = session.index.as_of
     steps = []
     for item in reversed(chain):
         if item.fact == "event":
@@ -52,24 +55,50 @@ def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
             continue
         rule = item.rule
         if rule is None:  # the review the records begin with (records_from)
-            assert item.event is not None
-            steps.append(TraceStep(item.status_reason))
+            assert item.reason is not None
+            steps.append(TraceStep(item.reason))
             continue
-        arithmetic = item.shift.arithmetic() if item.shift is not None else None
-        skipped = tuple(f"{d.isoformat()} {name}" for d, name in item.shift.holidays_skipped) if item.shift else ()
+        counted = _counted(item)
+        arithmetic = counted.arithmetic() if counted is not None else None
+        skipped = tuple(f"{d.isoformat()} {name}" for d, name in counted.holidays_skipped) if counted else ()
         if item.fact == "obligation":
             number = shown_review(item.review)
             what = f"{item.kind}" + (f" (review {number})" if number is not None else "")
-            text = f"{what}: counted from {item.anchor_label}; due {item.due}; {item.status_reason}"
+            text = f"{what}: counted from {item.anchor_label}; due {item.due}; {status_words(item, as_of)}"
             if item.status == "superseded":
                 text += "; superseded"
         elif item.fact == "escalation":
-            counted = arithmetic or f"{item.anchor} + 1 day = {item.due}"
-            text = f"{item.kind} raised {item.due} to {item.to}: the first day after {item.anchor_label} ({counted})"
+            said = arithmetic or f"{item.anchor} + 1 day = {item.due}"
+            text = f"{item.kind} raised {item.due} to {item.to}: the first day after {item.anchor_label} ({said})"
         else:
             text = f"{item.kind}: {item.anchor_label}"
         steps.append(TraceStep(text, rule.qualified_id, rule.source.quote, arithmetic, skipped))
     return tuple(steps)
+
+
+def _counted(fact: Fact) -> Shift | None:
+    """The arithmetic that gave a fact its date, with the bank holidays passed over."""
+    rule = fact.rule
+    if rule is None or rule.emit.offset is None or rule.emit.anchor is None or fact.anchor is None:
+        return None
+    offset = rule.emit.offset
+    return shift(fact.anchor, offset.amount, offset.unit, offset.direction)
+
+
+def _readings(fact: Fact) -> list[str]:
+    """What each other reading of the rule's text gives, counted the same way."""
+    rule, due = fact.rule, fact.due
+    assert rule is not None and due is not None
+    out = []
+    for alt, start in fact.alt_starts:
+        offset = alt.offset or rule.emit.offset
+        other = shift(start, offset.amount, offset.unit, offset.direction)
+        text = f"Other reading, '{alt.reading}': {other.arithmetic()}"
+        if other.end != due:
+            gap = abs((other.end - due).days)
+            text += f", {gap} day{'' if gap == 1 else 's'} {'later' if other.end > due else 'earlier'}"
+        out.append(text + (f". {alt.note}" if alt.note else ""))
+    return out
 
 
 def collect(
@@ -129,7 +158,7 @@ def _collect_session(
                     owner=fact.owner,
                     rule=rule.qualified_id,
                     source=rule.source,
-                    notes=(*rule.notes, *fact.readings, *fact.notes),
+                    notes=(*rule.notes, *_readings(fact), *fact.notes) if fact.alt_starts else (*rule.notes, *fact.notes),
                     version=fact.version,
                     status_by=fact.status_by,
                     period=period,

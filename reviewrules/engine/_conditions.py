@@ -5,6 +5,7 @@ episode, the date of a review meeting, and what shows an obligation was met.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -21,17 +22,17 @@ def birthday(index: CaseIndex, years: int) -> date | None:
     return None if index.dob is None else index.dob + relativedelta(years=years)
 
 
-def review_meeting(index: CaseIndex, number: int | None, fallback: Fact | None) -> tuple[date | None, str]:
-    """A review's meeting date: held, else scheduled, else the due date of its review obligation."""
+def review_meeting(index: CaseIndex, number: int | None, fallback: Fact | None) -> tuple[date | None, tuple[Any, ...] | None]:
+    """A review's meeting date: held, else scheduled, else the due date of its review obligation;
+    and how it was found (said by ``anchor_words``)."""
     held = index.held_date(number)
-    name = "review" if shown_review(number) is None else f"review {number}"
     if held is not None:
-        return held, f"{name} held {held}"
+        return held, ("meeting", number, "held", held)
     if number in index.scheduled:
-        return index.scheduled[number], f"{name} scheduled for {index.scheduled[number]}"
+        return index.scheduled[number], ("meeting", number, "scheduled", index.scheduled[number])
     if fallback is not None and is_review_kind(fallback.kind) and fallback.due is not None:
-        return fallback.due, f"{name} not yet scheduled; counted from its due date {fallback.due}"
-    return None, ""
+        return fallback.due, ("meeting", number, "due", fallback.due)
+    return None, None
 
 
 def conditions_hold(rule: Rule, trigger: Fact, on: date, session: Session) -> bool:

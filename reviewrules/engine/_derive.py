@@ -3,21 +3,26 @@
 A rule's conditions are re-tested here, so both backends agree even if an
 engine's pattern matching were looser. The date arithmetic follows the
 contract's counting conventions (docs/calendar.md), and every obligation gets a
-status against the as-of date.
+status against the as-of date. Only dates and statuses are worked out here;
+what is said about them (labels, arithmetic, reasons) is worked out when a
+result is explained (``_collect``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
-from .._calendar import Shift, shift
+from .._calendar import due_date
 from .._vocabulary import EVENT_FIELDS, is_review_kind
-from ..policy._model import Alternative, Anchor, Rule, ordinal
+from ..policy._model import Anchor, Rule, ordinal
 from ._conditions import birthday, conditions_hold, done_date, review_meeting
-from ._facts import UNKNOWN_REVIEW, CaseIndex, Fact, Session, fact_id, shown_review
+from ._facts import UNKNOWN_REVIEW, CaseIndex, Fact, Session, describe_fact
 
-__all__ = ["derive", "event_facts", "trigger_matches", "trigger_statuses"]
+__all__ = ["derive", "event_facts", "trigger_matches", "trigger_statuses", "status_words"]
+
+_ONE_DAY = timedelta(days=1)
 
 
 def event_facts(index: CaseIndex) -> list[Fact]:
@@ -35,14 +40,14 @@ def event_facts(index: CaseIndex) -> list[Fact]:
         fields["occurrence"] = seen[(event.type, review)]
         facts.append(
             Fact(
-                id=fact_id("event", event.index),
+                id=("event", event.index),
                 fact="event",
                 kind=event.type,
                 fields=fields,
                 event=event,
                 review=review,
                 due=event.date,
-                trigger_label=event.label(),
+                label=event.label(),
                 root=event,
                 ref=event.get("id"),
             )
@@ -72,7 +77,10 @@ def trigger_matches(rule: Rule, fact: Fact, statuses: tuple[str, ...] | None | b
     wanted = trigger_statuses(rule) if statuses is False else statuses
     if wanted is not None and fact.status not in wanted:
         return False
-    return all(cond.test(fact.fields) for cond in trigger.where)
+    for cond in trigger.where:
+        if not cond.test(fact.fields):
+            return False
+    return True
 
 
 def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
@@ -82,7 +90,7 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
     index = session.index
     emit = rule.emit
     review = _review_number(rule, trigger, index)
-    anchor, anchor_label = _anchor(rule, trigger, session)
+    anchor, how = _anchor_date(emit.anchor, rule, trigger, session)
     if emit.anchor is not None and anchor is None:
         return []
     on = anchor or trigger.done or trigger.due
@@ -90,17 +98,17 @@ def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
     version, version_note = _version(rule, on, session)
     if version is None or not conditions_hold(rule, trigger, on, session):
         return []
-    counted = _count(rule, anchor) if anchor is not None and emit.offset is not None else None
-    when = counted.end if counted is not None else anchor
+    offset = emit.offset
+    when = due_date(anchor, offset.amount, offset.unit, offset.direction) if anchor is not None and offset else anchor
     if emit.fact == "notice":
-        facts = [_notice(rule, trigger, when or trigger.due, anchor_label)]
+        facts = [_notice(rule, trigger, when or trigger.due, how)]
     elif emit.fact == "lapse":
-        facts = [_lapse(rule, trigger, when, counted, anchor_label)]
+        facts = [_lapse(rule, trigger, when, how)]
     elif emit.fact == "escalation":
-        facts = _escalation(rule, trigger, anchor, anchor_label, counted, index)
+        facts = _escalation(rule, trigger, anchor, how, when, index)
     else:
         assert anchor is not None and when is not None
-        facts = [_obligation(rule, trigger, review, anchor, anchor_label, when, counted, session)]
+        facts = [_obligation(rule, trigger, review, anchor, how, when, session)]
     for fact in facts:
         fact.version = version
         fact.root, fact.ref = trigger.root, trigger.ref
@@ -141,29 +149,24 @@ def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:
     return None if trigger.review is None else trigger.review + 1
 
 
-def _anchor(rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, str]:
-    return _anchor_date(rule.emit.anchor, rule, trigger, session)
-
-
-def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, str]:
-    """The date an anchor names for this trigger, and how to say it."""
-    index = session.index
+def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, tuple[Any, ...] | None]:
+    """The date an anchor names for this trigger, and how it was found (said by ``anchor_words``)."""
     if spec is None:
-        return None, ""
-    if spec.name == "start":
-        return index.start, f"became looked after on {index.start}" if index.start else ""
-    if spec.name == "event":
-        return trigger.due, f"{trigger.trigger_label} on {trigger.due}"
-    if spec.name == "due":
-        return trigger.due, f"{_describe_fact(trigger)} due {trigger.due}"
-    if spec.name == "done":
-        what = "held" if is_review_kind(trigger.kind) else "done"
-        return trigger.done, f"{_describe_fact(trigger)} {what} {trigger.done}"
-    if spec.name == "raised":
-        return trigger.due, f"{trigger.kind} raised {trigger.due}"
-    if spec.name == "review_date":
-        return review_meeting(index, trigger.review, trigger)
-    if spec.name == "field":
+        return None, None
+    name = spec.name
+    if name == "done":
+        return trigger.done, ("done", trigger)
+    if name == "due":
+        return trigger.due, ("due", trigger)
+    if name == "event":
+        return trigger.due, ("event", trigger)
+    if name == "review_date":
+        return review_meeting(session.index, trigger.review, trigger)
+    if name == "start":
+        return session.index.start, ("start", session.index.start)
+    if name == "raised":
+        return trigger.due, ("raised", trigger)
+    if name == "field":
         assert trigger.event is not None and spec.field is not None
         value = trigger.event.get(spec.field)
         if value is None:
@@ -171,31 +174,14 @@ def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Sessio
                 f"rule {rule.qualified_id} counts from the {spec.field} date of {trigger.kind} "
                 f"(event {trigger.event.index + 1}), which gives none"
             )
-            return None, ""
-        return value, f"{trigger.kind} {spec.field} date {value}"
+            return None, None
+        return value, ("text", f"{trigger.kind} {spec.field} date {value}")
     assert spec.years is not None
-    day = birthday(index, spec.years)
+    day = birthday(session.index, spec.years)
     if day is None:
         session.note(f"rule {rule.qualified_id} counts from the child's {ordinal(spec.years)} birthday, but no date of birth is given")
-        return None, ""
-    return day, f"{ordinal(spec.years)} birthday {day}"
-
-
-def _origin(trigger: Fact) -> tuple[str, str, str]:
-    return ((trigger.due.isoformat() if trigger.due else ""), trigger.kind, trigger.id)
-
-
-def _describe_fact(fact: Fact) -> str:
-    number = shown_review(fact.review)
-    if number is None and fact.review is not None:
-        return f"{fact.kind} (review of unknown number)"
-    return fact.kind if number is None else f"{fact.kind} (review {number})"
-
-
-def _count(rule: Rule, anchor: date) -> Shift:
-    offset = rule.emit.offset
-    assert offset is not None
-    return shift(anchor, offset.amount, offset.unit, offset.direction)
+        return None, None
+    return day, ("text", f"{ordinal(spec.years)} birthday {day}")
 
 
 def _obligation(
@@ -203,35 +189,24 @@ def _obligation(
     trigger: Fact,
     review: int | None,
     anchor: date,
-    anchor_label: str,
+    how: tuple[Any, ...] | None,
     due: date,
-    counted: Shift | None,
     session: Session,
 ) -> Fact:
     index = session.index
     kind = rule.emit.kind
-    readings: list[str] = []
-    for alt in rule.alternatives:
-        other = _alternative_shift(alt, rule, trigger, session)
-        if other is None:
-            continue
-        text = f"Other reading, '{alt.reading}': {other.arithmetic()}"
-        if other.end != due:
-            gap = abs((other.end - due).days)
-            text += f", {gap} day{'' if gap == 1 else 's'} {'later' if other.end > due else 'earlier'}"
-        readings.append(text + (f". {alt.note}" if alt.note else ""))
     done = done_date(rule, trigger, review, anchor, index)
     status, reason = _status(due, done, trigger, index, kind, review)
-    notes = [reason] if status == "not_applicable" else []
     fields: dict[str, object] = {"status": status}
     if review is not None:
         fields["review"] = review
-    if rule.owner is not None:
-        fields["owner"] = rule.owner
-    return Fact(
+    owner = rule.owner
+    if owner is not None:
+        fields["owner"] = owner
+    fact = Fact(
         # One per review where it belongs to one; otherwise one per item its event
         # names (a recommendation, by id), so two disputes on one day stay two.
-        id=fact_id("obligation", kind, review, due, rule.qualified_id, trigger.ref if review is None else None),
+        id=("obligation", kind, review, due, rule.qualified_id, trigger.ref if review is None else None),
         fact="obligation",
         kind=kind,
         fields=fields,
@@ -240,33 +215,37 @@ def _obligation(
         due=due,
         done=done,
         status=status,
-        owner=rule.owner,
+        owner=owner,
         anchor=anchor,
-        anchor_label=anchor_label,
-        shift=counted,
-        notes=notes,
-        readings=readings,
-        parents={trigger.id},
-        origin=_origin(trigger),
-        status_reason=reason,
-        trigger_label=_describe_fact(trigger),
+        how=how,
+        trigger=trigger,
+        notes=[reason] if reason is not None else None,
+        reason=reason,
     )
+    if rule.alternatives:
+        fact.alt_starts = _alternative_starts(rule, trigger, session)
+    return fact
 
 
-def _alternative_shift(alt: Alternative, rule: Rule, trigger: Fact, session: Session) -> Shift | None:
-    """The date another reading gives, counted the same way; None if it cannot be computed here."""
-    if not alt.computable:
-        return None
-    start, _ = _anchor_date(alt.anchor or rule.emit.anchor, rule, trigger, session)
-    offset = alt.offset or rule.emit.offset
-    if start is None or offset is None:
-        return None
-    return shift(start, offset.amount, offset.unit, offset.direction)
+def _alternative_starts(rule: Rule, trigger: Fact, session: Session) -> tuple[tuple[Any, date], ...]:
+    """The date each computable other reading counts from (its dates are said when explained)."""
+    found = []
+    for alt in rule.alternatives:
+        if not alt.computable:
+            continue
+        start, _ = _anchor_date(alt.anchor or rule.emit.anchor, rule, trigger, session)
+        if start is not None and (alt.offset or rule.emit.offset) is not None:
+            found.append((alt, start))
+    return tuple(found)
 
 
-def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex, kind: str, review: int | None) -> tuple[str, str]:
+def _status(
+    due: date, done: date | None, trigger: Fact, index: CaseIndex, kind: str, review: int | None
+) -> tuple[str, str | None]:
+    """The status on the as-of date, and the reason when it is not applicable (said at once:
+    it is a note); the reason for any other status is said when explained (``status_words``)."""
     if trigger.status == "not_applicable":
-        return "not_applicable", f"not applicable: {_describe_fact(trigger)} is not applicable"
+        return "not_applicable", f"not applicable: {describe_fact(trigger)} is not applicable"
     if index.start is not None and due < index.start:
         return "not_applicable", f"not applicable: {due} falls before the child became looked after on {index.start}"
     if index.records_from is not None:
@@ -281,12 +260,23 @@ def _status(due: date, done: date | None, trigger: Fact, index: CaseIndex, kind:
     if end is not None and due > end and (done is None or done > end):
         return "not_applicable", _after_end(index, due)
     if done is not None:
+        return ("met" if done <= due else "late"), None
+    return ("pending" if index.as_of <= due else "overdue"), None
+
+
+def status_words(fact: Fact, as_of: date) -> str:
+    """Why an obligation has its status, in words."""
+    if fact.reason is not None:
+        return fact.reason
+    due, done = fact.due, fact.done
+    assert due is not None
+    if done is not None:
         if done <= due:
-            return "met", f"done {done}, on or before the due date {due}"
-        return "late", f"done {done}, {(done - due).days} days after the due date {due}"
-    if index.as_of <= due:
-        return "pending", f"not done; as of {index.as_of} it is not yet due ({due})"
-    return "overdue", f"not done; as of {index.as_of} it is {(index.as_of - due).days} days past its due date {due}"
+            return f"done {done}, on or before the due date {due}"
+        return f"done {done}, {(done - due).days} days after the due date {due}"
+    if as_of <= due:
+        return f"not done; as of {as_of} it is not yet due ({due})"
+    return f"not done; as of {as_of} it is {(as_of - due).days} days past its due date {due}"
 
 
 def _after_end(index: CaseIndex, due: date) -> str:
@@ -301,20 +291,18 @@ def _after_end(index: CaseIndex, due: date) -> str:
 
 
 def _escalation(
-    rule: Rule, trigger: Fact, anchor: date | None, anchor_label: str, counted: Shift | None, index: CaseIndex
+    rule: Rule, trigger: Fact, anchor: date | None, how: tuple[Any, ...] | None, when: date | None, index: CaseIndex
 ) -> list[Fact]:
     assert trigger.due is not None
-    if counted is not None:
-        raised = counted.end
-    elif anchor is not None:
-        raised = anchor
+    if when is not None:  # counted from its own date (or on it)
+        raised = when
     elif trigger.fact == "obligation":
         # The contract: an escalation is raised the first day the obligation is overdue.
-        raised = trigger.due + timedelta(days=1)
-        anchor, anchor_label = trigger.due, f"{_describe_fact(trigger)} due {trigger.due}"
+        raised = trigger.due + _ONE_DAY
+        anchor, how = trigger.due, ("due", trigger)
     else:  # on the day of the event, or of the escalation it follows
         raised = trigger.due
-        anchor, anchor_label = trigger.due, f"{trigger.trigger_label or trigger.kind} on {trigger.due}"
+        anchor, how = trigger.due, ("escalated", trigger)
     if raised > index.as_of:
         return []
     # None is raised for a child no longer looked after (contract section 2).
@@ -329,35 +317,31 @@ def _escalation(
     elif trigger.fact == "escalation":
         resolved = trigger.resolved
     about = trigger.about if trigger.fact == "escalation" and trigger.about else (trigger.kind, trigger.review)
+    kind = rule.emit.kind
     return [
         Fact(
-            id=fact_id(
-                "escalation", rule.emit.kind, about[0], about[1], raised, rule.qualified_id, trigger.ref if about[1] is None else None
-            ),
+            id=("escalation", kind, about[0], about[1], raised, rule.qualified_id, trigger.ref if about[1] is None else None),
             fact="escalation",
-            kind=rule.emit.kind,
+            kind=kind,
             fields={"to": rule.emit.to or ""},
             rule=rule,
             review=about[1],
             due=raised,
             to=rule.emit.to,
             anchor=anchor,
-            anchor_label=anchor_label,
-            shift=counted,
+            how=how,
+            trigger=trigger,
             about=about,
-            parents={trigger.id},
-            origin=_origin(trigger),
-            trigger_label=trigger.trigger_label or _describe_fact(trigger),
             resolved=resolved,
         )
     ]
 
 
-def _notice(rule: Rule, trigger: Fact, day: date | None, anchor_label: str) -> Fact:
+def _notice(rule: Rule, trigger: Fact, day: date | None, how: tuple[Any, ...] | None) -> Fact:
     assert day is not None
-    label = trigger.trigger_label if trigger.fact == "event" else _describe_fact(trigger)
+    label = trigger.trigger_label if trigger.fact == "event" else describe_fact(trigger)
     return Fact(
-        id=fact_id("notice", rule.emit.kind, trigger.id, rule.qualified_id),
+        id=("notice", rule.emit.kind, trigger.id, rule.qualified_id),
         fact="notice",
         kind=rule.emit.kind,
         fields={},
@@ -365,26 +349,24 @@ def _notice(rule: Rule, trigger: Fact, day: date | None, anchor_label: str) -> F
         event=trigger.event,
         review=trigger.review,
         due=day,
-        anchor_label=anchor_label or f"{label} on {day}",
-        parents={trigger.id},
-        origin=_origin(trigger),
-        trigger_label=label,
+        how=how or ("text", f"{label} on {day}"),
+        trigger=trigger,
+        label=label,
     )
 
 
-def _lapse(rule: Rule, trigger: Fact, day: date | None, counted: Shift | None, anchor_label: str) -> Fact:
+def _lapse(rule: Rule, trigger: Fact, day: date | None, how: tuple[Any, ...] | None) -> Fact:
     """A marker: the obligation that triggered it lapses if it falls due on or after ``day``.
     Applied once all rules have run (see _settle)."""
     assert day is not None
     return Fact(
-        id=fact_id("lapse", trigger.id, rule.qualified_id),
+        id=("lapse", trigger.id, rule.qualified_id),
         fact="lapse",
         kind="lapse",
         fields={},
         rule=rule,
         due=day,
-        anchor_label=anchor_label,
-        shift=counted,
-        parents={trigger.id},
-        origin=_origin(trigger),
+        how=how,
+        trigger=trigger,
+        label="",
     )

@@ -25,56 +25,209 @@ __all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "UNKNOWN_REVIE
 MAX_FACTS_PER_CHILD = 20_000
 
 
-@dataclass
-class Fact:
-    """An event, obligation, escalation or notice in working memory."""
+def fact_id(*parts: object) -> str:
+    """A fact's identity as text: the same derivation always yields the same id, on
+    any backend, so a fact derived twice is recognised as one."""
+    return "|".join(_part(p) for p in parts)
 
-    id: str
-    fact: str  # "event", "obligation", "escalation" or "notice"
-    kind: str  # event type or obligation / escalation / notice kind
-    fields: dict[str, Any]  # what rules may match on (scalars only)
-    rule: Rule | None = None
-    event: Event | None = None
-    review: int | None = None
-    due: date | None = None
-    done: date | None = None
-    status: str | None = None
-    owner: str | None = None
-    to: str | None = None
-    anchor: date | None = None
-    anchor_label: str = ""
-    shift: Shift | None = None
-    # Notes of this fact alone (why it is not applicable, superseded, which version);
-    # the rule's own notes and its other readings are added when results are made.
-    notes: list[str] = field(default_factory=list)
-    readings: list[str] = field(default_factory=list)  # the dates other readings give
-    about: tuple[str, int | None] | None = None
-    trigger_label: str = ""
-    version: str | None = None  # the policy version that computed it
-    # The case event at the start of its chain, and that event's own id (a
-    # recommendation's), which keeps apart what two recommendations require.
-    root: Event | None = None
-    ref: str | None = None
-    status_by: str | None = None  # the rule that superseded or lapsed it
-    parents: set[str] = field(default_factory=set)
-    # The fact this one was derived from, as a sortable key. When two derivations
-    # give the same fact, the smaller key's account is kept, so the explanation
-    # does not depend on which engine derived it first.
-    origin: tuple[str, str, str] = ("", "", "")
-    status_reason: str = ""
-    resolved: date | None = None  # for an escalation: when what it is about was met
+
+def _part(part: object) -> str:
+    if part is None:
+        return ""
+    if isinstance(part, tuple):  # the identity of another fact (a notice's trigger)
+        return fact_id(*part)
+    return str(part)
+
+
+class Fact:
+    """An event, obligation, escalation, notice or lapse marker in working memory.
+
+    ``id`` is a tuple of what the fact is (kind, review, due date, rule...): two
+    derivations of the same fact have the same id. Everything that is only said
+    (labels, the arithmetic, the reason for a status) is worked out when asked, from
+    what the fact keeps: most facts of a caseload are never explained.
+    """
+
+    __slots__ = (
+        "id",
+        "fact",
+        "kind",
+        "fields",
+        "rule",
+        "event",
+        "review",
+        "due",
+        "done",
+        "status",
+        "owner",
+        "to",
+        "anchor",
+        "how",
+        "trigger",
+        "notes",
+        "alt_starts",
+        "about",
+        "version",
+        "root",
+        "ref",
+        "status_by",
+        "parents",
+        "resolved",
+        "label",
+        "reason",
+        "_sid",
+    )
+
+    def __init__(
+        self,
+        id: tuple[object, ...],
+        fact: str,
+        kind: str,
+        fields: dict[str, Any],
+        rule: Rule | None = None,
+        event: Event | None = None,
+        review: int | None = None,
+        due: date | None = None,
+        done: date | None = None,
+        status: str | None = None,
+        owner: str | None = None,
+        to: str | None = None,
+        anchor: date | None = None,
+        how: tuple[Any, ...] | None = None,
+        trigger: Fact | None = None,
+        notes: list[str] | None = None,
+        about: tuple[str, int | None] | None = None,
+        root: Event | None = None,
+        ref: str | None = None,
+        resolved: date | None = None,
+        label: str | None = None,
+        reason: str | None = None,
+    ):
+        self.id = id
+        self.fact = fact  # "event", "obligation", "escalation", "notice" or "lapse"
+        self.kind = kind  # event type, or obligation / escalation / notice kind
+        self.fields = fields  # what rules may match on (scalars only)
+        self.rule = rule
+        self.event = event
+        self.review = review
+        self.due = due
+        self.done = done
+        self.status = status
+        self.owner = owner
+        self.to = to
+        self.anchor = anchor  # the date counted from
+        self.how = how  # how the anchor was found, to say it when asked (see anchor_label)
+        self.trigger = trigger  # the fact this one was derived from (None for events)
+        # Notes of this fact alone (why it is not applicable, superseded, which version);
+        # the rule's own notes and its other readings are added when results are made.
+        self.notes = notes if notes is not None else []
+        self.alt_starts: tuple[tuple[Any, date], ...] = ()  # (alternative, the date it counts from)
+        self.about = about
+        self.version: str | None = None  # the policy version that computed it
+        # The case event at the start of its chain, and that event's own id (a
+        # recommendation's), which keeps apart what two recommendations require.
+        self.root = root
+        self.ref = ref
+        self.status_by: str | None = None  # the rule that superseded or lapsed it
+        self.parents: set[tuple[object, ...]] = {trigger.id} if trigger is not None else set()
+        self.resolved = resolved  # for an escalation: when what it is about was met
+        self.label = label  # a label given when made (events, notices); else worked out
+        self.reason = reason  # why it has its status, when said at once (not applicable)
+        self._sid: str | None = None
+
+    @property
+    def sid(self) -> str:
+        """The id as text: what sorts facts when nothing else tells them apart."""
+        if self._sid is None:
+            self._sid = fact_id(*self.id)
+        return self._sid
 
     @property
     def date(self) -> date | None:
         """The date that places the fact on the timeline (due, raised or event date)."""
         return self.due
 
-    def match_dict(self) -> dict[str, Any]:
-        """What the rules engine sees: flat, JSON-safe, identified by id. A field
+    @property
+    def origin(self) -> tuple[str, str, str]:
+        """The fact this one was derived from, as a sortable key. When two derivations give
+        the same fact, the smaller key's account is kept, so that the explanation does not
+        depend on which engine derived it first."""
+        trigger = self.trigger
+        if trigger is None:
+            return ("", "", "")
+        return ((trigger.due.isoformat() if trigger.due else ""), trigger.kind, trigger.sid)
+
+    @property
+    def trigger_label(self) -> str:
+        """What the fact is, said briefly: an event's type and category, a review's kind and number."""
+        if self.label is not None:
+            return self.label
+        trigger = self.trigger
+        if trigger is None:
+            return ""
+        if self.fact == "escalation":
+            return trigger.trigger_label or describe_fact(trigger)
+        if self.fact in ("obligation",):
+            return describe_fact(trigger)
+        return ""
+
+    @property
+    def anchor_label(self) -> str:
+        """How the date counted from was found, in words ("review 1 held 2025-02-27")."""
+        how = self.how
+        if how is None:
+            return ""
+        return anchor_words(how)
+
+    def match_dict(self, engine_id: str) -> dict[str, Any]:
+        """What a rules engine sees: flat, JSON-safe, identified by ``engine_id``. A field
         whose name the engine reserves (a recommendation's id) is renamed."""
         out = {engine_key(k): v for k, v in self.fields.items()}
-        out.update({"id": self.id, "fact": self.fact, "kind": self.kind})
+        out["id"] = engine_id
+        out["fact"] = self.fact
+        out["kind"] = self.kind
         return out
+
+
+def describe_fact(fact: Fact) -> str:
+    number = shown_review(fact.review)
+    if number is None and fact.review is not None:
+        return f"{fact.kind} (review of unknown number)"
+    return fact.kind if number is None else f"{fact.kind} (review {number})"
+
+
+def anchor_words(how: tuple[Any, ...]) -> str:
+    """An anchor's label from what was kept when it was found: (how, ...)."""
+    name = how[0]
+    if name == "text":
+        return how[1]
+    if name == "start":
+        return f"became looked after on {how[1]}" if how[1] else ""
+    if name == "event":
+        trigger = how[1]
+        return f"{trigger.trigger_label} on {trigger.due}"
+    if name == "due":
+        trigger = how[1]
+        return f"{describe_fact(trigger)} due {trigger.due}"
+    if name == "done":
+        trigger = how[1]
+        what = "held" if trigger.kind.startswith("review.") else "done"
+        return f"{describe_fact(trigger)} {what} {trigger.done}"
+    if name == "raised":
+        trigger = how[1]
+        return f"{trigger.kind} raised {trigger.due}"
+    if name == "meeting":  # a review's meeting: held, scheduled, or its due date
+        _, number, found, day = how
+        what = "review" if shown_review(number) is None else f"review {number}"
+        if found == "held":
+            return f"{what} held {day}"
+        if found == "scheduled":
+            return f"{what} scheduled for {day}"
+        return f"{what} not yet scheduled; counted from its due date {day}"
+    if name == "escalated":  # an escalation with no date of its own: the event or escalation it follows
+        trigger = how[1]
+        return f"{trigger.trigger_label or trigger.kind} on {trigger.due}"
+    raise ValueError(f"unknown anchor {name!r}")
 
 
 RESERVED = ("id", "sid", "fact", "kind")
@@ -83,12 +236,6 @@ RESERVED = ("id", "sid", "fact", "kind")
 def engine_key(name: str) -> str:
     """The name a fact field has inside the rules engine."""
     return f"f_{name}" if name in RESERVED else name
-
-
-def fact_id(*parts: object) -> str:
-    """A stable id made of what the fact is: the same derivation always yields the
-    same id, on any backend, so a fact derived twice is recognised as one."""
-    return "|".join("" if p is None else str(p) for p in parts)
 
 
 # Reviews in a period that began before the records begin have unknown numbers

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ._facts import Fact, Session
+from ._facts import Fact, Session, fact_id
 
 __all__ = ["settle"]
 
@@ -55,12 +55,14 @@ def _in_order(session: Session, fact: str) -> list[Fact]:
     """Facts of one sort in a fixed order, so that notes read the same on every backend."""
     return sorted(
         (f for f in session.facts.values() if f.fact == fact),
-        key=lambda f: (f.due or date.min, f.kind, f.review or 0, f.id),
+        key=lambda f: (f.due or date.min, f.kind, f.review or 0, f.sid),
     )
 
 
-def _supersede(session: Session) -> set[str]:
-    superseded: set[str] = set()
+def _supersede(session: Session) -> set[tuple[object, ...]]:
+    superseded: set[tuple[object, ...]] = set()
+    if not any(rule.emit.supersedes for rule in session.policy.rules):
+        return superseded
     obligations = _in_order(session, "obligation")
     for winner in obligations:
         if winner.rule is None or not winner.rule.emit.supersedes or winner.status == "not_applicable":
@@ -84,11 +86,11 @@ def _supersede(session: Session) -> set[str]:
     return superseded
 
 
-def _lapse(session: Session) -> set[str]:
-    lapsed: set[str] = set()
+def _lapse(session: Session) -> set[tuple[object, ...]]:
+    lapsed: set[tuple[object, ...]] = set()
     for marker in _in_order(session, "lapse"):
         assert marker.rule is not None and marker.due is not None
-        for target_id in sorted(marker.parents):
+        for target_id in sorted(marker.parents, key=lambda key: fact_id(*key)):
             target = session.facts[target_id]
             if target.done is not None or target.due is None or target.due < marker.due:
                 continue
