@@ -58,7 +58,9 @@ def _event_ok(event: Any) -> bool:
 
 
 def _one_case_ok(data: Any) -> bool:
-    if not isinstance(data, dict) or set(data) != {"child", "events"}:
+    if not isinstance(data, dict) or not {"child", "events"} <= set(data) <= {"child", "events", "records_from"}:
+        return False
+    if "records_from" in data and not _value_ok("date", data["records_from"]):
         return False
     child = data["child"]
     if not isinstance(child, dict) or not set(child) <= {"id", "dob"}:
