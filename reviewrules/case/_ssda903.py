@@ -221,7 +221,7 @@ def read_903(
     records_from = f"{min(starts)}-04-01" if starts else None
     options = Options(same_carer_moves, short_breaks, missing_away, records_from)
     if not found and not store.problems:
-        store.problems.append(Problem("no CSV or XML files given", code="not-found"))
+        store.problems.append(Problem("no CSV or XML file found in the paths given", code="not-found"))
     return Return903(store, returns, options, files_read, files_not_read)
 
 
