@@ -386,14 +386,10 @@ CONTINUITY = {
     "400009": ([("became_looked_after", "2018-02-01")], {"start-unknown": 1}),
     # S the same day as an X1: one period, no move
     "400010": ([("became_looked_after", "2019-05-01")], {"continuity": 1}),
-    # S on the day the previous period ended (VAL rule 431); the review that day belongs to the first
+    # S on the day the previous period ended (VAL rule 431): a period cannot start on the last day of
+    # the one before, and the child was looked after on both, so one period (as if the end were X1)
     "400011": (
-        [
-            ("became_looked_after", "2019-05-01"),
-            ("review_held", "2019-06-01"),
-            ("ceased_looked_after", "2019-06-01"),
-            ("became_looked_after", "2019-06-01"),
-        ],
+        [("became_looked_after", "2019-05-01"), ("review_held", "2019-06-01")],
         {"continuity": 1},
     ),
 }

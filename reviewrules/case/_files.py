@@ -215,14 +215,30 @@ def _attribute(problem: Problem, prefix: tuple[str | int, ...], child_id: str | 
     return replace(problem, child=child_id, event=event)
 
 
+def _ref_location(ref: Any, file: str, line: int | None, column: int | None) -> tuple[str, int | None, int | None]:
+    """Where a ref of the form ``file:line`` or ``file:line:column`` points, if it is one."""
+    if not isinstance(ref, str):
+        return file, line, column
+    parts = ref.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return parts[0], int(parts[1]), int(parts[2])
+    head, _, tail = ref.rpartition(":")
+    if head and tail.isdigit():
+        return head, int(tail), None
+    return file, line, column
+
+
 def _build_case(doc: Document, prefix: tuple[str | int, ...], entry: dict[str, Any], child_id: str | None) -> Case | Refusal:
     problems: list[Problem] = []
     assert child_id is not None  # the schema requires a non-empty id
 
     def problem(sub: tuple[str | int, ...], message: str, code: str, event: int | None = None) -> None:
         line, column = doc.where(prefix + sub)
+        file = doc.file
+        if not doc.keys and event is not None:  # plain data: an event read from a file says where (a 903 row)
+            file, line, column = _ref_location(entry["events"][event].get("ref"), file, line, column)
         problems.append(
-            Problem(message, file=doc.file, line=line, column=column, path=prefix + sub, code=code, child=child_id, event=event)
+            Problem(message, file=file, line=line, column=column, path=prefix + sub, code=code, child=child_id, event=event)
         )
 
     dob: date | None = None

@@ -80,10 +80,11 @@ def cut_periods(
     current: _Open | None = None
 
     def outside(event: Event, why: str) -> None:
+        ref = event.get("ref")
         warnings.append(
             CaseWarning(
                 "outside-period",
-                f"{event.type} on {event.date} is {why}; it is not used",
+                f"{event.type} on {event.date}{f' ({ref})' if ref else ''} is {why}; it is not used",
                 event.index + 1,
             )
         )

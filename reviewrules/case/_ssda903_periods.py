@@ -165,6 +165,17 @@ class _Cutter:
                 code="continuity",
             )
             return True
+        if same_day and rec not in (None, "", REC_END_UNKNOWN):
+            # A period of care ends on its last day; a new one cannot start that day (VAL rules 431,
+            # 432). The child was looked after on both: taken as one period, as an X1 would have made it.
+            self.warn(
+                nxt,
+                "DECOM",
+                f"an episode (RNE {nxt[RNE] or 'blank'}) starts on {dmy(end)}, the day the previous period ended "
+                f"(REC {rec}; VAL rules 431, 432): taken as one period of care",
+                code="continuity",
+            )
+            return True
         if rec == "":
             if same_day and nxt[RNE] != RNE_START:
                 self.warn(
@@ -195,13 +206,6 @@ class _Cutter:
                     "taken as the start of a new period",
                     code="continuity",
                 )
-        elif self.periods and self.periods[-1].end == episode[DECOM]:
-            self.warn(
-                episode,
-                "DECOM",
-                f"a new period starts on the day the previous one ended ({dmy(episode[DECOM])}; VAL rule 431)",
-                code="continuity",
-            )
         period = Period(episode[DECOM], [episode])
         fields: dict[str, Any] = {}
         legal = self._legal_status(episode)
