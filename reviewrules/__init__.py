@@ -12,6 +12,7 @@ from ._errors import CaseError, EvaluationError, PolicyError, Problem, ReviewRul
 from ._evaluate import evaluate, evaluate_many
 from ._resources import bundled_policy_ids as bundled_policies
 from .case._files import case_from_mapping, load_cases
+from .case._stream import CaseReader, load_903, read_cases
 from .case._model import Case, CaseWarning, Event, Period, Refusal
 from .engine._result import (
     About,
@@ -31,6 +32,7 @@ __all__ = [
     "About",
     "Case",
     "CaseError",
+    "CaseReader",
     "CaseWarning",
     "Escalation",
     "EvaluationError",
@@ -53,6 +55,8 @@ __all__ = [
     "check_policy_file",
     "evaluate",
     "evaluate_many",
+    "load_903",
     "load_cases",
     "load_policy",
+    "read_cases",
 ]

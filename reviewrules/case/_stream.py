@@ -24,7 +24,7 @@ from ..policy._yaml import DEFAULT_LIMITS, Document, iter_parts, open_checked
 from ._files import case_entry, case_or_refusal
 from ._model import Case, CaseWarning, Refusal
 
-__all__ = ["CaseReader", "read_cases", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
+__all__ = ["CaseReader", "read_cases", "load_903", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -271,3 +271,30 @@ def read_cases(
         paths = [paths]
     options = {"la": la, "same_carer_moves": same_carer_moves, "short_breaks": short_breaks, "missing_away": missing_away}
     return CaseReader(paths, stdin=stdin, ssda903=options)
+
+
+def load_903(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    la: str | None = None,
+    same_carer_moves: bool = True,
+    short_breaks: str = "keep",
+    missing_away: bool = False,
+) -> CaseReader:
+    """The children of one or more years of SSDA903 returns (CSV folders or files, or XML),
+    merged and cut into periods of care, one ``Case`` or ``Refusal`` at a time, in child order.
+
+    Only SSDA903 files are read (``.csv`` and ``.xml``, in the folders given); what belongs
+    to no child is in the reader's ``problems`` once iterated. See docs/ssda903.md.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    chosen: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            chosen += [str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SSDA903_SUFFIXES]
+        else:
+            chosen.append(str(path))
+    options = {"la": la, "same_carer_moves": same_carer_moves, "short_breaks": short_breaks, "missing_away": missing_away}
+    return CaseReader(chosen, ssda903=options)

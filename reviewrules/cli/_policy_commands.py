@@ -12,6 +12,7 @@ from .._resources import bundled_policy_ids
 from ..case._files import cases_from_document
 from ..output._card import render_card
 from ..output._json import to_json
+from ..output._readings import format_readings
 from ..output._resolved import resolved_yaml
 from ..output._text import policies_text
 from ..policy._loading import check_policy_file, load_policy
@@ -35,6 +36,11 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:
     sh.add_argument("policy", metavar="POLICY", help="bundled id or file; POLICY@VERSION for one dated version")
     sh.add_argument("--resolved", action="store_true", help="the fully resolved policy as YAML (the default)")
     sh.set_defaults(handler=_show)
+
+    rd = sub.add_parser("readings", help="the register of readings: where the policy chose one reading of its text, and the others")
+    rd.add_argument("policy", metavar="POLICY", help="bundled id or file, or POLICY@VERSION")
+    rd.add_argument("--format", choices=("text", "json", "md"), default="text", help="md pastes into an audit report")
+    rd.set_defaults(handler=_readings)
 
     re_ = sub.add_parser("render", help="a one-page procedure card: the review cycle as a table")
     re_.add_argument("policy", metavar="POLICY", help="bundled id or file, or POLICY@VERSION")
@@ -104,6 +110,11 @@ def _policies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(resolved_yaml(policy_arg(args.policy)))
+    return EXIT_OK
+
+
+def _readings(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out.write(format_readings(policy_arg(args.policy), args.format))
     return EXIT_OK
 
 
