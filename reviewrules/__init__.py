@@ -12,8 +12,8 @@ from ._errors import CaseError, EvaluationError, PolicyError, Problem, ReviewRul
 from ._evaluate import evaluate, evaluate_many
 from ._resources import bundled_policy_ids as bundled_policies
 from .case._files import case_from_mapping, load_cases
-from .case._stream import CaseReader, load_903, read_cases
 from .case._model import Case, CaseWarning, Event, Period, Refusal
+from .case._stream import CaseReader, load_903, read_cases
 from .engine._result import (
     About,
     Escalation,

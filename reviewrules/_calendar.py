@@ -210,8 +210,11 @@ def _months(start: date, amount: int) -> date:
     return date(year, month, min(start.day, _monthdays.monthrange(year, month)[1]))
 
 
+@lru_cache(maxsize=1 << 17)
 def due_date(start: date, amount: int, unit: str, direction: str) -> date:
-    """The date ``shift`` would give, without the record of what was skipped."""
+    """The date ``shift`` would give, without the record of what was skipped.
+
+    Cached: a caseload asks the same few offsets of the same dates again and again."""
     if amount <= 0 or isinstance(amount, bool):
         _check(amount, unit, direction)
     forward = direction == "after"

@@ -81,16 +81,19 @@ def evaluate(
     *,
     backend: str = "auto",
     strict: bool = False,
+    readings: bool = True,
 ) -> Result:
     """Every obligation, escalation and notice the policy requires for one child, as of a date.
 
     ``as_of`` defaults to today. ``backend`` is "auto" (durable-rules where it
     imports, else pure Python), "durable" or "python"; all give the same result.
     ``strict=True`` refuses a case with warnings (data read but not used) instead
-    of evaluating it. Raises CaseError for a case that cannot be evaluated.
+    of evaluating it. ``readings=False`` leaves out of each obligation's notes what
+    the other readings of its rule's text would give. Raises CaseError for a case
+    that cannot be evaluated.
     """
     resolved = _as_policy(policy)
-    return _evaluate_one(compile_policy(resolved), _as_case(case), _as_date(as_of), _runner(backend), strict)
+    return _evaluate_one(compile_policy(resolved), _as_case(case), _as_date(as_of), _runner(backend), strict, readings)
 
 
 def evaluate_many(
@@ -101,10 +104,11 @@ def evaluate_many(
     backend: str = "auto",
     on_error: str = "raise",
     strict: bool = False,
+    readings: bool = True,
 ) -> Iterator[Any]:
     """Evaluate many children, yielding each result as it is ready (constant memory).
 
-    With ``on_error="raise"`` (the default) the first child that cannot be
+    ``readings`` and ``strict`` are as for ``evaluate``. With ``on_error="raise"`` (the default) the first child that cannot be
     evaluated raises CaseError. With ``on_error="report"`` that child is yielded as
     a ``Refusal`` (its problems, located) and evaluation carries on, so that every
     child in is either a ``Result`` or a ``Refusal`` out. A ``Refusal`` given in
@@ -120,13 +124,18 @@ def evaluate_many(
         if on_error == "raise":
             if isinstance(case, Refusal):
                 raise CaseError(case.problems)
-            yield _evaluate_one(compiled, _as_case(case), day, runner, strict)
+            yield _evaluate_one(compiled, _as_case(case), day, runner, strict, readings)
             continue
-        yield evaluate_or_refuse(compiled, case, day, runner, strict)
+        yield evaluate_or_refuse(compiled, case, day, runner, strict, readings)
 
 
 def evaluate_or_refuse(
-    compiled: CompiledPolicy, case: Case | Refusal | Mapping[str, object], as_of: date, runner: Runner, strict: bool
+    compiled: CompiledPolicy,
+    case: Case | Refusal | Mapping[str, object],
+    as_of: date,
+    runner: Runner,
+    strict: bool,
+    readings: bool = True,
 ) -> Result | Refusal:
     """One child's result, or why it cannot be evaluated: never an exception for bad input."""
     if isinstance(case, Refusal):
@@ -137,7 +146,7 @@ def evaluate_or_refuse(
             return item
         case = item
     try:
-        return _evaluate_one(compiled, case, as_of, runner, strict)
+        return _evaluate_one(compiled, case, as_of, runner, strict, readings)
     except CaseError as exc:
         return Refusal(case.child_id, exc.problems, case.file, case.line)
     except EvaluationError as exc:
@@ -177,7 +186,9 @@ def _strict_problems(case: Case, warnings: list[CaseWarning]) -> list[Problem]:
     ]
 
 
-def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False) -> Result:
+def _evaluate_one(
+    compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False, readings: bool = True
+) -> Result:
     policy = compiled.policy
     extra, problems = _policy_warnings(case, compiled)
     warnings = sorted([*case.warnings, *extra], key=lambda w: (w.event or 0, w.code))
@@ -195,12 +206,12 @@ def _evaluate_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Run
             continue
         index = CaseIndex(case, period, as_of, policy.period_source)
         session = Session(policy, index)
-        runner(compiled, session, event_facts(index) + _records_begin(index))
+        runner(compiled, session, event_facts(index, compiled.event_types) + _records_begin(index))
         settle(session)
         sessions.append(session)
     if not sessions:
         notes.append(f"as of {as_of} the child had not yet become looked after")
-    return collect(case, policy, as_of, sessions, tuple(warnings), tuple(notes))
+    return collect(case, policy, as_of, sessions, tuple(warnings), tuple(notes), readings)
 
 
 def _records_begin(index: CaseIndex) -> list[Fact]:

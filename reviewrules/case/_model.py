@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from .._errors import Problem
 
 __all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday"]
@@ -33,8 +31,12 @@ def parse_date(text: Any) -> date:
 
 
 def birthday(dob: date, years: int) -> date:
-    """The same day of the month ``years`` on; a 29 February birthday falls on 28 February."""
-    return dob + relativedelta(years=years)
+    """The same day of the month ``years`` on; a 29 February birthday falls on 28 February
+    in a year without one (as dateutil's relativedelta counts)."""
+    year = dob.year + years
+    if dob.month == 2 and dob.day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        return date(year, 2, 28)
+    return date(year, dob.month, dob.day)
 
 
 @dataclass(frozen=True)

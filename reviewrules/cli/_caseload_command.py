@@ -142,7 +142,10 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
     try:
         items = _counted(reader, files)
-        results = evaluate_many(policy, items, as_of, backend=args.backend, on_error="report", strict=args.strict)
+        # The compact output never shows other readings' dates: not worked out unless --sources asks.
+        results = evaluate_many(
+            policy, items, as_of, backend=args.backend, on_error="report", strict=args.strict, readings=args.sources
+        )
         written = _write(args.format, results, target, policy, as_of, keep, summary, errors, files, reader, args)
     finally:
         errors.close()

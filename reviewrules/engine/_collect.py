@@ -8,11 +8,11 @@ built only when asked for.
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from typing import Any
 
+from .._calendar import Shift, shift
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
-from .._calendar import Shift, shift
 from ._derive import status_words
 from ._facts import Fact, Session, shown_review
 from ._result import About, Escalation, Notice, Obligation, PeriodOfCare, PolicyRef, Result, TraceStep
@@ -29,15 +29,20 @@ def _first_parent(fact: Fact, session: Session) -> Fact | None:
     return min(live, key=lambda p: (p.due or date.min, p.kind, p.sid))
 
 
-def _explainer(fact: Fact, session: Session) -> Callable[[], tuple[TraceStep, ...]]:
-    cache: list[tuple[TraceStep, ...]] = []
+class _Explainer:
+    """The trace of one fact, worked out on first use (most are never asked for)."""
 
-    def explain() -> tuple[TraceStep, ...]:
-        if not cache:
-            cache.append(_trace(fact, session))
-        return cache[0]
+    __slots__ = ("fact", "session", "steps")
 
-    return explain
+    def __init__(self, fact: Fact, session: Session):
+        self.fact = fact
+        self.session = session
+        self.steps: tuple[TraceStep, ...] | None = None
+
+    def __call__(self) -> tuple[TraceStep, ...]:
+        if self.steps is None:
+            self.steps = _trace(self.fact, self.session)
+        return self.steps
 
 
 def _trace(fact: Fact, session: Session) -> tuple[TraceStep, ...]:
@@ -108,16 +113,21 @@ def collect(
     sessions: list[Session],
     warnings: tuple[CaseWarning, ...] = (),
     notes: tuple[str, ...] = (),
+    readings: bool = True,
 ) -> Result:
-    """One child's result from the settled session of each period of care."""
+    """One child's result from the settled session of each period of care.
+
+    ``readings=False`` leaves out the notes that say what other readings of a rule's text
+    would give (a caseload's compact output never shows them, and they are dear to count).
+    """
     obligations: list[Obligation] = []
     escalations: list[Escalation] = []
     notices: list[Notice] = []
     all_notes = list(notes)
     for session in sessions:
         all_notes += [n for n in session.notes if n not in all_notes]
-        _collect_session(session, obligations, escalations, notices)
-    obligations.sort(key=lambda o: (o.due, o.kind, o.review or 0, o.rule, o.status, o.period or date.min))
+        _collect_session(session, obligations, escalations, notices, readings)
+    obligations.sort(key=_obligation_order)
     escalations.sort(key=lambda e: (e.raised, e.kind, e.about.kind, e.about.review or 0, e.rule, e.period or date.min))
     notices.sort(key=lambda n: (n.date, n.kind, n.trigger, n.rule, n.period or date.min))
     return Result(
@@ -135,41 +145,53 @@ def collect(
     )
 
 
+def _obligation_order(o: Obligation) -> tuple[Any, ...]:
+    return (o.due, o.kind, o.review or 0, o.rule, o.status, o.period or date.min)
+
+
 _ENDED_BY = {"ceased": "ceased_looked_after", "age": "18th_birthday"}
 
 
 def _collect_session(
-    session: Session, obligations: list[Obligation], escalations: list[Escalation], notices: list[Notice]
+    session: Session,
+    obligations: list[Obligation],
+    escalations: list[Escalation],
+    notices: list[Notice],
+    readings: bool,
 ) -> None:
     period = session.index.start
+    new = object.__new__
     for fact in session.facts.values():
         rule = fact.rule
         if rule is None:
             continue
-        if fact.fact == "obligation":
-            assert fact.due is not None and fact.status is not None
-            obligations.append(
-                Obligation(
-                    kind=fact.kind,
-                    review=shown_review(fact.review),
-                    due=fact.due,
-                    status=fact.status,
-                    done=fact.done,
-                    owner=fact.owner,
-                    rule=rule.qualified_id,
-                    source=rule.source,
-                    notes=(*rule.notes, *_readings(fact), *fact.notes) if fact.alt_starts else (*rule.notes, *fact.notes),
-                    version=fact.version,
-                    status_by=fact.status_by,
-                    period=period,
-                    local_notes=tuple(fact.notes),
-                    explainer=_explainer(fact, session),
-                )
+        kind = fact.fact
+        if kind == "obligation":
+            own = tuple(fact.notes)
+            # Made without the dataclass's __init__ (a caseload makes millions); every field is set.
+            item = new(Obligation)
+            item.__dict__.update(
+                kind=fact.kind,
+                review=shown_review(fact.review),
+                due=fact.due,
+                status=fact.status,
+                done=fact.done,
+                owner=fact.owner,
+                rule=rule.qualified_id,
+                source=rule.source,
+                notes=(*rule.notes, *_readings(fact), *own) if readings and fact.alt_starts else rule.notes + own,
+                version=fact.version,
+                status_by=fact.status_by,
+                period=period,
+                local_notes=own,
+                explainer=_Explainer(fact, session),
             )
-        elif fact.fact == "escalation":
+            obligations.append(item)
+        elif kind == "escalation":
             if fact.status in ("superseded", "not_applicable"):
                 continue
             assert fact.about is not None and fact.due is not None
+            own = tuple(fact.notes)
             escalations.append(
                 Escalation(
                     kind=fact.kind,
@@ -178,28 +200,29 @@ def _collect_session(
                     to=fact.to,
                     rule=rule.qualified_id,
                     source=rule.source,
-                    notes=(*rule.notes, *fact.notes),
+                    notes=rule.notes + own,
                     version=fact.version,
                     period=period,
                     resolved=fact.resolved,
-                    local_notes=tuple(fact.notes),
-                    explainer=_explainer(fact, session),
+                    local_notes=own,
+                    explainer=_Explainer(fact, session),
                 )
             )
-        elif fact.fact == "notice":
+        elif kind == "notice":
             if fact.status in ("superseded", "not_applicable"):
                 continue
             assert fact.due is not None
+            own = tuple(fact.notes)
             notices.append(
                 Notice(
-                                        fact.kind,
+                    fact.kind,
                     fact.due,
                     fact.trigger_label,
                     rule.qualified_id,
                     rule.source,
-                    (*rule.notes, *fact.notes),
+                    rule.notes + own,
                     fact.version,
                     period,
-                    tuple(fact.notes),
+                    own,
                 )
             )

@@ -1,9 +1,10 @@
 """Compiling a policy for the engines: which rules can fire on which facts.
 
 The compiled form is backend-neutral. Each rule becomes a pattern (fact class,
-kinds, and the field tests an engine can do itself) plus the shared derivation
-in ``_derive``. The durable-rules adapter turns patterns into its own JSON
-conditions; the pure-Python backend matches them directly.
+kinds, and the field tests an engine can do itself) and a plan (``_plan``) that
+says what it produces. The durable-rules adapter turns patterns into its own
+JSON conditions; the pure-Python backend matches them directly; both fire the
+same plans.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from .._vocabulary import OBLIGATION_KINDS
 from ..policy._model import Policy, Rule
+from ._plan import RulePlan
 
 __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
 
@@ -20,6 +22,7 @@ __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
 class CompiledRule:
     number: int
     rule: Rule
+    plan: RulePlan
 
     @property
     def name(self) -> str:
@@ -34,13 +37,16 @@ class CompiledPolicy:
     by_fact_kind: dict[tuple[str, str], tuple[CompiledRule, ...]]
     task_kinds: frozenset[str]  # what a task_completed may name under this policy
     review_task_kinds: frozenset[str]  # ...and which of those belong to a review
+    # The event types some rule reacts to, and review_held (the review a period's
+    # records begin with is explained from its event).
+    event_types: frozenset[str]
 
     def candidates(self, fact: str, kind: str) -> tuple[CompiledRule, ...]:
         return self.by_fact_kind.get((fact, kind), ())
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
-    rules = tuple(CompiledRule(i, rule) for i, rule in enumerate(policy.rules))
+    rules = tuple(CompiledRule(i, rule, RulePlan(rule, policy)) for i, rule in enumerate(policy.rules))
     index: dict[tuple[str, str], list[CompiledRule]] = {}
     for compiled in rules:
         for kind in compiled.rule.when.kinds:
@@ -52,4 +58,5 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         {k: tuple(v) for k, v in index.items()},
         frozenset(OBLIGATION_KINDS) | frozenset(kind for kind, _ in policy.kinds),
         frozenset(per_review),
+        frozenset(kind for fact, kind in index if fact == "event") | {"review_held"},
     )

@@ -1,5 +1,6 @@
 """Looking things up in the case for a rule: conditions on the child and the care
-episode, the date of a review meeting, and what shows an obligation was met.
+episode, and the date of a review meeting. (What shows an obligation was met is
+in each rule's plan, ``_plan``.)
 """
 
 from __future__ import annotations
@@ -7,19 +8,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from .._vocabulary import is_review_kind
-from ..case._model import Event
-from ..policy._model import MetBy, Rule
-from ._facts import CaseIndex, Fact, Session, shown_review
+from ..case._model import birthday as birthday_of
+from ..policy._model import Rule
+from ._facts import CaseIndex, Fact, Session
 
-__all__ = ["conditions_hold", "review_meeting", "birthday", "done_date"]
+__all__ = ["conditions_hold", "review_meeting", "birthday"]
 
 
 def birthday(index: CaseIndex, years: int) -> date | None:
     """The same day of the month ``years`` on (29 February falls on 28 February)."""
-    return None if index.dob is None else index.dob + relativedelta(years=years)
+    return None if index.dob is None else birthday_of(index.dob, years)
 
 
 def review_meeting(index: CaseIndex, number: int | None, fallback: Fact | None) -> tuple[date | None, tuple[Any, ...] | None]:
@@ -77,51 +76,3 @@ def _first_review_after(index: CaseIndex, trigger: Fact, years: int) -> bool:
         return False
     previous = index.held_date(number - 1)
     return number == 1 or (previous is not None and previous < day)
-
-
-def done_date(rule: Rule, trigger: Fact, review: int | None, anchor: date | None, index: CaseIndex) -> date | None:
-    """When the obligation a rule emits was met, by the rule's met_by or the default."""
-    kind = rule.emit.kind
-    met_by = rule.emit.met_by or MetBy("review" if is_review_kind(kind) else "task")
-    if met_by.how == "review":
-        return index.held_date(review)
-    start, end, inclusive = _window(rule, trigger, anchor, index)
-    if met_by.how == "task":
-        return index.completion(kind, review, start, end, inclusive)
-    wanted = dict(trigger.root.fields) if trigger.root is not None else {}
-    for event in index.events:
-        if event.type not in met_by.events or (end is not None and event.date >= end):
-            continue
-        if start is not None and (event.date < start or (event.date == start and not inclusive)):
-            continue
-        fields = dict(event.fields)
-        if not all(cond.test(fields) for cond in met_by.where):
-            continue
-        if all(fields.get(name) == wanted.get(name) for name in met_by.same):
-            return event.date
-    return None
-
-
-def _window(rule: Rule, trigger: Fact, anchor: date | None, index: CaseIndex) -> tuple[date | None, date | None, bool]:
-    """Where to look for what met an obligation: from its triggering event up to the
-    next event that would trigger it again (one placement plan per placement), or,
-    after an obligation, strictly after the date counted from (a meeting a year on is
-    not the meeting it counts from)."""
-    if trigger.fact != "event" or trigger.event is None:
-        # A task repeating from its own last completion (a PEP reviewed every six
-        # months) is not met again by that same completion.
-        repeat = trigger.kind == rule.emit.kind
-        return anchor or trigger.due, None, rule.emit.met_by is None and not repeat
-    this: Event = trigger.event
-    # Only an event that would trigger this same obligation again closes the window:
-    # with met_by ... same: [id], a recommendation with another id does not.
-    same = rule.emit.met_by.same if rule.emit.met_by is not None else ()
-    later = [
-        e
-        for e in index.events
-        if e.type in rule.when.kinds
-        and (e.date, e.index) > (this.date, this.index)
-        and all(c.test(dict(e.fields)) for c in rule.when.where)
-        and all(e.get(name) == this.get(name) for name in same)
-    ]
-    return this.date, (min(later, key=lambda e: (e.date, e.index)).date if later else None), True

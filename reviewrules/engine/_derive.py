@@ -1,11 +1,11 @@
-"""What one rule firing on one fact produces: the mechanism behind every date.
+"""The mechanism behind every date: the facts of a case's events, the date an anchor
+names, an obligation's status, and the escalations, notices and lapse markers a
+rule makes. ``_plan`` fires rules with these.
 
-A rule's conditions are re-tested here, so both backends agree even if an
-engine's pattern matching were looser. The date arithmetic follows the
-contract's counting conventions (docs/calendar.md), and every obligation gets a
-status against the as-of date. Only dates and statuses are worked out here;
-what is said about them (labels, arithmetic, reasons) is worked out when a
-result is explained (``_collect``).
+The date arithmetic follows the contract's counting conventions (docs/calendar.md),
+and every obligation gets a status against the as-of date. Only dates and statuses
+are worked out here; what is said about them (labels, arithmetic, reasons) is worked
+out when a result is explained (``_collect``).
 """
 
 from __future__ import annotations
@@ -14,21 +14,24 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from .._calendar import due_date
 from .._vocabulary import EVENT_FIELDS, is_review_kind
 from ..policy._model import Anchor, Rule, ordinal
-from ._conditions import birthday, conditions_hold, done_date, review_meeting
+from ._conditions import birthday, review_meeting
 from ._facts import UNKNOWN_REVIEW, CaseIndex, Fact, Session, describe_fact
 
-__all__ = ["derive", "event_facts", "trigger_matches", "trigger_statuses", "status_words"]
+__all__ = ["event_facts", "trigger_statuses", "status_words"]
 
 _ONE_DAY = timedelta(days=1)
 
 
-def event_facts(index: CaseIndex) -> list[Fact]:
+def event_facts(index: CaseIndex, wanted: frozenset[str] | None = None) -> list[Fact]:
+    """The facts of a period's events; with ``wanted``, only of those event types (the ones
+    some rule reacts to: a fact nothing reacts to changes nothing, and is never explained)."""
     facts = []
     seen: Counter[tuple[str, object]] = Counter()
     for event in index.events:
+        if wanted is not None and event.type not in wanted:
+            continue
         fields = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
         fields["date"] = event.date.isoformat()
         # Count events of a type per review: the one named, or, for an event that can
@@ -68,87 +71,6 @@ def trigger_statuses(rule: Rule) -> tuple[str, ...] | None:
     return statuses
 
 
-def trigger_matches(rule: Rule, fact: Fact, statuses: tuple[str, ...] | None | bool = False) -> bool:
-    """The conditions a rules engine can test on the fact alone (``statuses``: from
-    ``trigger_statuses``, when the caller has worked them out once)."""
-    trigger = rule.when
-    if fact.fact != trigger.fact or fact.kind not in trigger.kinds:
-        return False
-    wanted = trigger_statuses(rule) if statuses is False else statuses
-    if wanted is not None and fact.status not in wanted:
-        return False
-    for cond in trigger.where:
-        if not cond.test(fact.fields):
-            return False
-    return True
-
-
-def derive(rule: Rule, trigger: Fact, session: Session) -> list[Fact]:
-    """The facts one rule produces from one triggering fact (none if it does not apply)."""
-    if not trigger_matches(rule, trigger):
-        return []
-    index = session.index
-    emit = rule.emit
-    review = _review_number(rule, trigger, index)
-    anchor, how = _anchor_date(emit.anchor, rule, trigger, session)
-    if emit.anchor is not None and anchor is None:
-        return []
-    on = anchor or trigger.done or trigger.due
-    assert on is not None
-    version, version_note = _version(rule, on, session)
-    if version is None or not conditions_hold(rule, trigger, on, session):
-        return []
-    offset = emit.offset
-    when = due_date(anchor, offset.amount, offset.unit, offset.direction) if anchor is not None and offset else anchor
-    if emit.fact == "notice":
-        facts = [_notice(rule, trigger, when or trigger.due, how)]
-    elif emit.fact == "lapse":
-        facts = [_lapse(rule, trigger, when, how)]
-    elif emit.fact == "escalation":
-        facts = _escalation(rule, trigger, anchor, how, when, index)
-    else:
-        assert anchor is not None and when is not None
-        facts = [_obligation(rule, trigger, review, anchor, how, when, session)]
-    for fact in facts:
-        fact.version = version
-        fact.root, fact.ref = trigger.root, trigger.ref
-        if version_note:
-            fact.notes.append(version_note)
-    return facts
-
-
-def _version(rule: Rule, on: date, session: Session) -> tuple[str | None, str]:
-    """The version of the policy that computes this: the one in force on the date counted from.
-
-    A date before the earliest version is judged by the earliest, with a note.
-    """
-    policy = session.policy
-    if not rule.in_force:
-        return policy.version or "", ""
-    label = rule.version_on(on)
-    if label is None:
-        return None, ""
-    first = policy.versions[0] if policy.versions else None
-    if first is not None and label == first.label and on < first.start:
-        return label, (
-            f"counted by {label}, the earliest version of {policy.id}: {on} is before it came into force on {first.start}"
-        )
-    return label, ""
-
-
-def _review_number(rule: Rule, trigger: Fact, index: CaseIndex) -> int | None:
-    spec = rule.emit.review
-    if spec is None or isinstance(spec, int):
-        return spec
-    if spec == "same":
-        return trigger.review
-    # "next": after the triggering review, or the first review held on or after an event.
-    if trigger.fact == "event":
-        assert trigger.due is not None
-        return index.reviews_held_before(trigger.due) + 1
-    return None if trigger.review is None else trigger.review + 1
-
-
 def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Session) -> tuple[date | None, tuple[Any, ...] | None]:
     """The date an anchor names for this trigger, and how it was found (said by ``anchor_words``)."""
     if spec is None:
@@ -182,49 +104,6 @@ def _anchor_date(spec: Anchor | None, rule: Rule, trigger: Fact, session: Sessio
         session.note(f"rule {rule.qualified_id} counts from the child's {ordinal(spec.years)} birthday, but no date of birth is given")
         return None, None
     return day, ("text", f"{ordinal(spec.years)} birthday {day}")
-
-
-def _obligation(
-    rule: Rule,
-    trigger: Fact,
-    review: int | None,
-    anchor: date,
-    how: tuple[Any, ...] | None,
-    due: date,
-    session: Session,
-) -> Fact:
-    index = session.index
-    kind = rule.emit.kind
-    done = done_date(rule, trigger, review, anchor, index)
-    status, reason = _status(due, done, trigger, index, kind, review)
-    fields: dict[str, object] = {"status": status}
-    if review is not None:
-        fields["review"] = review
-    owner = rule.owner
-    if owner is not None:
-        fields["owner"] = owner
-    fact = Fact(
-        # One per review where it belongs to one; otherwise one per item its event
-        # names (a recommendation, by id), so two disputes on one day stay two.
-        id=("obligation", kind, review, due, rule.qualified_id, trigger.ref if review is None else None),
-        fact="obligation",
-        kind=kind,
-        fields=fields,
-        rule=rule,
-        review=review,
-        due=due,
-        done=done,
-        status=status,
-        owner=owner,
-        anchor=anchor,
-        how=how,
-        trigger=trigger,
-        notes=[reason] if reason is not None else None,
-        reason=reason,
-    )
-    if rule.alternatives:
-        fact.alt_starts = _alternative_starts(rule, trigger, session)
-    return fact
 
 
 def _alternative_starts(rule: Rule, trigger: Fact, session: Session) -> tuple[tuple[Any, date], ...]:

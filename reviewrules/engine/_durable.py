@@ -28,7 +28,7 @@ import threading
 from typing import Any
 
 from ._compile import CompiledPolicy, CompiledRule
-from ._derive import derive, trigger_statuses
+from ._derive import trigger_statuses
 from ._facts import Fact, Session, engine_key
 
 __all__ = ["available", "unavailable_reason", "run_durable", "NAME"]
@@ -155,7 +155,7 @@ def run_durable(compiled: CompiledPolicy, session: Session, initial: list[Fact])
                     break
                 new: list[Fact] = []
                 for _, _, trigger, rule in matches:
-                    new += [f for f in derive(rule.rule, trigger, session) if session.add(f) and compiled.candidates(f.fact, f.kind)]
+                    new += [f for f in rule.plan.derive(trigger, session) if session.add(f) and compiled.candidates(f.fact, f.kind)]
                 batch.send(new)
         finally:
             try:

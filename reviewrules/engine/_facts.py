@@ -7,15 +7,11 @@ rule to fire on which fact, never in what a firing produces.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
-from .._calendar import Shift
 from .._errors import EvaluationError, Problem
-from ..case._model import Case, Event, Period
+from ..case._model import Case, Event, Period, birthday
 from ..policy._model import Policy, Rule, Source
 
 __all__ = ["Fact", "CaseIndex", "Session", "MAX_FACTS_PER_CHILD", "UNKNOWN_REVIEW", "engine_key", "shown_review"]
@@ -322,7 +318,7 @@ class CaseIndex:
         if self.dob is None:
             return None
         years = day.year - self.dob.year
-        if self.dob + relativedelta(years=years) > day:
+        if birthday(self.dob, years) > day:
             years -= 1
         return years
 
@@ -336,6 +332,7 @@ class Session:
         self.facts: dict[str, Fact] = {}
         self.notes: list[str] = []
         self.error: BaseException | None = None
+        self.cache: dict[object, object] = {}  # what rules work out once per period (``_plan``)
 
     def add(self, fact: Fact) -> bool:
         """Add a fact; True if it is new. A fact derived again only gains a parent."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import deque
 
 from ._compile import CompiledPolicy
-from ._derive import derive, trigger_matches
 from ._facts import Fact, Session
 
 __all__ = ["run_python"]
@@ -27,8 +26,9 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
     while queue:
         fact = queue.popleft()
         for candidate in compiled.candidates(fact.fact, fact.kind):
-            if not trigger_matches(candidate.rule, fact):
+            plan = candidate.plan
+            if not plan.matches(fact):
                 continue
-            for new in derive(candidate.rule, fact, session):
+            for new in plan.derive(fact, session):
                 if session.add(new):
                     queue.append(new)

@@ -53,7 +53,7 @@ class _Explained:
     """The trace of an obligation or escalation, built on first use: most callers
     never ask, and it is half the cost of evaluating."""
 
-    explainer: Callable[[], tuple[TraceStep, ...]] | None
+    explainer: Callable[[], tuple[TraceStep, ...]] | tuple[TraceStep, ...] | None
     rule: str
     version: str | None
     source: Source
@@ -63,7 +63,16 @@ class _Explained:
     @property
     def trace(self) -> tuple[TraceStep, ...]:
         """The chain from the case event through each rule to this item."""
-        return self.explainer() if self.explainer is not None else ()
+        explainer = self.explainer
+        if explainer is None:
+            return ()
+        return explainer if isinstance(explainer, tuple) else explainer()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled with its trace worked out: what explains it does not cross processes.
+        state = dict(self.__dict__)
+        state["explainer"] = self.trace
+        return state
 
     def _provenance(self, explain: bool, compact: bool = False) -> dict[str, Any]:
         if compact:  # the rule's source and notes are given once per run, not on every item
@@ -95,7 +104,9 @@ class Obligation(_Explained):
     period: date | None = None  # the start of the period of care it belongs to
     # The notes of this obligation alone: not the rule's own notes, nor its other readings.
     local_notes: tuple[str, ...] = field(default=(), repr=False)
-    explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
+    explainer: Callable[[], tuple[TraceStep, ...]] | tuple[TraceStep, ...] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
         return {
@@ -133,7 +144,9 @@ class Escalation(_Explained):
     period: date | None = None
     resolved: date | None = None  # when what it is about was met; None if never
     local_notes: tuple[str, ...] = field(default=(), repr=False)
-    explainer: Callable[[], tuple[TraceStep, ...]] | None = field(default=None, compare=False, repr=False)
+    explainer: Callable[[], tuple[TraceStep, ...]] | tuple[TraceStep, ...] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
         return {

@@ -52,28 +52,32 @@ def csv_header() -> str:
     return ",".join(CSV_COLUMNS) + "\n"
 
 
+def _quoted(text: str) -> str:
+    """A CSV field as the csv module writes it (quoted only when it must be)."""
+    if any(ch in text for ch in ',"\r\n') or text[:1] == " " or text[-1:] == " ":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow((text,))
+        return buffer.getvalue()
+    return text
+
+
 def csv_rows(result: Result, keep: ObligationFilter | None = None) -> str:
-    """The CSV rows of one child's obligations, in the result's order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    child = result.child
+    """The CSV rows of one child's obligations, in the result's order.
+
+    Kinds, statuses, owners, rule ids and dates never need quoting (the schema's
+    patterns); the child id is quoted as the csv module would, where it must be.
+    """
+    child = _quoted(result.child)
+    rows = []
     for o in result.obligations:
         if keep is not None and not keep.keep(o):
             continue
-        writer.writerow(
-            (
-                child,
-                o.period.isoformat() if o.period else "",
-                o.kind,
-                "" if o.review is None else o.review,
-                o.due.isoformat(),
-                o.done.isoformat() if o.done else "",
-                o.status,
-                o.owner or "",
-                o.rule,
-            )
+        period, done, review = o.period, o.done, o.review
+        rows.append(
+            f"{child},{period.isoformat() if period else ''},{o.kind},{'' if review is None else review},"
+            f"{o.due.isoformat()},{done.isoformat() if done else ''},{o.status},{o.owner or ''},{o.rule}\n"
         )
-    return buffer.getvalue()
+    return "".join(rows)
 
 
 def rules_index(policy: Policy) -> dict[str, Any]:
