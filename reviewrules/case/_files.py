@@ -254,15 +254,21 @@ def _build_case(doc: Document, prefix: tuple[str | int, ...], entry: dict[str, A
         except ValueError as exc:
             problem(("records_from",), f"records_from {exc}", "date")
     events: list[Event] = []
+    line = doc.where(prefix)[0]
+    located = bool(doc.keys)  # plain data (JSON Lines, a 903 child) has one line for the whole case
+    fromiso = date.fromisoformat
     for i, raw in enumerate(entry["events"]):
         try:
-            when = parse_date(raw["date"])
-        except ValueError as exc:
-            problem(("events", i, "date"), str(exc), "date", i)
-            continue
+            when = fromiso(raw["date"])
+        except (ValueError, TypeError):
+            try:
+                when = parse_date(raw["date"])
+            except ValueError as exc:
+                problem(("events", i, "date"), str(exc), "date", i)
+                continue
         fields: list[tuple[str, Any]] = []
         for key in sorted(raw):
-            if key in ("type", "date"):
+            if key == "type" or key == "date":
                 continue
             value = raw[key]
             if key == "due":
@@ -272,8 +278,7 @@ def _build_case(doc: Document, prefix: tuple[str | int, ...], entry: dict[str, A
                     problem(("events", i, "due"), str(exc), "date", i)
                     continue
             fields.append((key, value))
-        events.append(Event(raw["type"], when, i, tuple(fields), doc.where(prefix + ("events", i))[0]))
-    line = doc.where(prefix)[0]
+        events.append(Event(raw["type"], when, i, tuple(fields), doc.where(prefix + ("events", i))[0] if located else line))
     if problems:
         return Refusal(child_id, tuple(problems), doc.file, line)
     events.sort(key=lambda e: (e.date, e.index))

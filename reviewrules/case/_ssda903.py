@@ -27,7 +27,7 @@ from ._ssda903_store import Store
 from ._ssda903_tables import MAPPED_TABLES
 from ._ssda903_xml import read_xml
 
-__all__ = ["read_903", "Child903", "Return903", "Stats903", "CODES"]
+__all__ = ["read_903", "Child903", "Return903", "Stats903", "ChildSlice", "ChildContext", "build_slice", "CODES"]
 
 # Every problem and warning code the 903 reader gives (docs/ssda903.md, docs/errors.md).
 CODES = (
@@ -121,21 +121,10 @@ class Return903:
         store = self._store
         self._used, self._merged, self._reported = Counter(), Counter(), Counter()
         self._children = self._refused = 0
-        ids: set[str] = set(store.child_warnings)
-        for table in MAPPED_TABLES:
-            ids.update(store.rows[table])
-        year = {i: (r.start_year if r.start_year is not None else -1) for i, r in self._returns.items()}
-
-        def year_of(file: int) -> int:
-            return year[store.files[file].group]
-
-        for child in sorted(ids):
-            built = build_child(store, child, year_of, self._options)
-            self._used.update(built.used)
-            self._merged.update(built.merged)
-            self._reported.update(built.reported)
-            self._children += 1
-            self._refused += built.case is None
+        context = self.context()
+        for child in self._ids():
+            built = build_child(store, child, context.year_of, self._options)
+            self._count(built)
             yield Child903(store.display(child), built.case, built.warnings, built.problems)
 
     @property
@@ -154,6 +143,65 @@ class Return903:
             children_refused=self._refused,
         )
 
+    def _ids(self) -> list[str]:
+        store = self._store
+        ids: set[str] = set(store.child_warnings)
+        for table in MAPPED_TABLES:
+            ids.update(store.rows[table])
+        return sorted(ids)
+
+    def _count(self, built: Any) -> None:
+        self._used.update(built.used)
+        self._merged.update(built.merged)
+        self._reported.update(built.reported)
+        self._children += 1
+        self._refused += built.case is None
+
+    def context(self) -> ChildContext:
+        """What building any one child needs besides its own rows (small; sent once to each worker)."""
+        store = self._store
+        year = {i: (r.start_year if r.start_year is not None else -1) for i, r in self._returns.items()}
+        return ChildContext(store.la, list(store.files), year, self._options)
+
+    def slices(self) -> Iterator[ChildSlice]:
+        """Every child's own rows, sorted by CHILD, to be built elsewhere (``build_slice``):
+        a worker process builds and evaluates while this one reads on."""
+        store = self._store
+        for child in self._ids():
+            rows = {table: by_child[child] for table, by_child in store.rows.items() if child in by_child}
+            yield ChildSlice(child, rows, list(store.child_warnings.get(child, ())))
+
+
+@dataclass(frozen=True)
+class ChildSlice:
+    """One child's rows of every table, and the warnings found reading them."""
+
+    child: str
+    rows: dict[str, list[tuple]]
+    warnings: list[Problem]
+
+
+@dataclass(frozen=True)
+class ChildContext:
+    la: str | None
+    files: list[Any]
+    years: dict[int, int]  # return group -> the year its collection starts
+    options: Options
+
+    def year_of(self, file: int) -> int:
+        return self.years[self.files[file].group]
+
+
+def build_slice(context: ChildContext, part: ChildSlice) -> Child903:
+    """``Return903.children`` for one child's slice: its case built from its own rows."""
+    store = Store(context.la)
+    store.files = context.files
+    for table, rows in part.rows.items():
+        store.rows[table] = {part.child: rows}
+    if part.warnings:
+        store.child_warnings[part.child] = part.warnings
+    built = build_child(store, part.child, context.year_of, context.options)
+    return Child903(store.display(part.child), built.case, built.warnings, built.problems)
 
 def read_903(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],

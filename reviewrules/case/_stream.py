@@ -23,8 +23,9 @@ from .._errors import Problem
 from ..policy._yaml import DEFAULT_LIMITS, Document, iter_parts, open_checked
 from ._files import case_entry, case_or_refusal
 from ._model import Case, CaseWarning, Refusal
+from ._ssda903 import build_slice, read_903
 
-__all__ = ["CaseReader", "read_cases", "load_903", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
+__all__ = ["CaseReader", "Unit", "build_unit", "read_cases", "load_903", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -94,40 +95,45 @@ class CaseReader:
         return sources
 
     def __iter__(self) -> Iterator[Case | Refusal]:
+        for unit in self.units():
+            yield self.once(build_unit(unit))
+
+    def units(self) -> Iterator[Unit]:
+        """What there is to read, one child at a time, before the child is built (``build_unit``,
+        in this process or a worker's): a JSON line, a 903 child's rows, or a case already read."""
         for kind, where in self._sources():
             if kind == "lines":
-                yield from self._checked(self._lines(where))
+                yield from self._lines(where)
             elif kind == "case":
-                yield from self._checked(self._case_file(where))
+                yield from (("built", item) for item in self._case_file(where))
             else:
-                yield from self._checked(self._ssda903(where))
+                yield from self._ssda903(where)
 
-    def _checked(self, items: Iterator[Case | Refusal]) -> Iterator[Case | Refusal]:
+    def once(self, item: Case | Refusal) -> Case | Refusal:
         """Each child once in a run: a second child with the same id is refused, naming the first."""
-        for item in items:
-            if isinstance(item, Case):
-                where = f"{item.file}:{item.line}" if item.line else str(item.file)
-                if item.child_id in self._seen:
-                    yield Refusal(
-                        item.child_id,
-                        (
-                            Problem(
-                                f"child id '{item.child_id}' was already read (at {self._seen[item.child_id]}); "
-                                "each child needs one entry in a caseload",
-                                file=item.file,
-                                line=item.line,
-                                child=item.child_id,
-                                code="duplicate-child",
-                            ),
-                        ),
-                        item.file,
-                        item.line,
-                    )
-                    continue
-                self._seen[item.child_id] = where
-            yield item
+        if not isinstance(item, Case):
+            return item
+        where = f"{item.file}:{item.line}" if item.line else str(item.file)
+        if item.child_id in self._seen:
+            return Refusal(
+                item.child_id,
+                (
+                    Problem(
+                        f"child id '{item.child_id}' was already read (at {self._seen[item.child_id]}); "
+                        "each child needs one entry in a caseload",
+                        file=item.file,
+                        line=item.line,
+                        child=item.child_id,
+                        code="duplicate-child",
+                    ),
+                ),
+                item.file,
+                item.line,
+            )
+        self._seen[item.child_id] = where
+        return item
 
-    def _lines(self, where: str) -> Iterator[Case | Refusal]:
+    def _lines(self, where: str) -> Iterator[Unit]:
         """JSON Lines: one case a line; a line that is not JSON is a refusal of the child it held."""
         if where == "-":
             handle: Any = self.stdin if self.stdin is not None else sys.stdin
@@ -141,19 +147,8 @@ class CaseReader:
         self.files += 1
         try:
             for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError as exc:
-                    yield Refusal(
-                        None,
-                        (Problem(f"not valid JSON: {exc}", file=name, line=number, code="yaml"),),
-                        name,
-                        number,
-                    )
-                    continue
-                yield case_or_refusal(data, name, number)
+                if line.strip():
+                    yield ("line", name, number, line)
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file=name, code="unreadable"))
         finally:
@@ -213,28 +208,42 @@ class CaseReader:
             return
         yield _child(doc, (), pending)
 
-    def _ssda903(self, paths: list[str]) -> Iterator[Case | Refusal]:
-        try:
-            from ._ssda903 import read_903
-        except ImportError:  # pragma: no cover - the importer ships with the package
-            self.problems.append(Problem("this installation cannot read SSDA903 returns", file=paths[0], code="unreadable"))
-            return
+    def _ssda903(self, paths: list[str]) -> Iterator[Unit]:
         found = read_903(paths, **self.ssda903)
-        for child in found.children():
-            if child.case is None:
-                yield Refusal(child.child, tuple(child.problems), child.problems[0].file if child.problems else None)
-                continue
-            item = case_or_refusal(child.case, _return_name(paths))
-            if isinstance(item, Refusal):
-                yield item
-                continue
-            extra = tuple(CaseWarning(p.code, p.message, None, p) for p in child.warnings)
-            yield replace(item, warnings=extra + item.warnings)
-        self.files += getattr(found.stats, "files", 0) or len(paths)
+        context = (found.context(), _return_name(paths))
+        for part in found.slices():
+            yield ("903", context, part)
+        self.files += found.stats.files_read
         self.problems += found.problems
 
 
 _NO_LIMIT = replace(DEFAULT_LIMITS, max_bytes=1 << 62)  # read a stream of any length, one child at a time
+
+
+Unit = tuple  # ("line", file, line number, text) | ("903", (context, name), ChildSlice) | ("built", Case | Refusal)
+
+
+def build_unit(unit: Unit) -> Case | Refusal:
+    """One child from what was read of it: its case, or why it cannot be evaluated."""
+    kind = unit[0]
+    if kind == "built":
+        return unit[1]
+    if kind == "line":
+        _, name, number, text = unit
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            return Refusal(None, (Problem(f"not valid JSON: {exc}", file=name, line=number, code="yaml"),), name, number)
+        return case_or_refusal(data, name, number)
+    (context, name), part = unit[1], unit[2]
+    child = build_slice(context, part)
+    if child.case is None:
+        return Refusal(child.child, tuple(child.problems), child.problems[0].file if child.problems else None)
+    item = case_or_refusal(child.case, name)
+    if isinstance(item, Refusal):
+        return item
+    extra = tuple(CaseWarning(p.code, p.message, None, p) for p in child.warnings)
+    return replace(item, warnings=extra + item.warnings)
 
 
 def _return_name(paths: list[str]) -> str:

@@ -12,15 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from functools import partial
 from typing import Any, Iterable, TextIO
 
-from .._evaluate import BACKENDS, _as_date, evaluate_many
+from .._caseload import Settings, available_cores, records
+from .._errors import Problem
+from .._evaluate import BACKENDS, _as_date
 from ..case._model import Refusal
 from ..case._stream import read_cases
-from ..engine._result import Result
 from ..output._ordering import ChildOrderedSink
+from ..output._records import ChildRecord, Rendering, render
 from ..output._summary import CaseloadSummary
-from ..output._tables import ObligationFilter, csv_header, csv_rows, jsonl_header, jsonl_refusal, jsonl_result, rules_index
+from ..output._tables import ObligationFilter, csv_header, jsonl_header, rules_index
 from ..policy._model import Policy
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg
 
@@ -62,6 +65,13 @@ def add_caseload_command(sub: argparse._SubParsersAction) -> None:
         choices=("child", "input"),
         default="child",
         help="child: rows sorted by child, as the contract says (default); input: in the order read, written at once",
+    )
+    ca.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes (default: the cores available); the output is the same whatever N is",
     )
     ca.add_argument("--quiet", "-q", action="store_true", help="no progress bar (it shows only on a terminal anyway)")
     g = ca.add_argument_group("SSDA903 returns (docs/ssda903.md)")
@@ -115,19 +125,13 @@ class _Errors:
             self.bar.close()
 
 
-def _report(item: Result | Refusal, errors: _Errors, where: str | None) -> None:
-    if isinstance(item, Refusal):
-        for line in item.lines():
-            errors.line(f"refused: {line}")
-        return
-    for warning in item.warnings:
-        errors.line(warning.render(item.child, where))
-
-
 def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = policy_arg(args.policy)
     keep = _filter(args)
     as_of = _as_date(args.as_of)
+    jobs = available_cores() if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give 1 or more worker processes")
     reader = read_cases(
         args.paths,
         stdin=args.stdin,
@@ -136,17 +140,34 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         short_breaks=args.short_breaks,
         missing_away=args.missing_away,
     )
-    files: dict[str, str | None] = {}
+    rendering = Rendering(args.format, as_of, keep, compact=not args.sources)
+    # The compact output never shows other readings' dates: not worked out unless --sources asks.
+    settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering))
     target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
     errors = _Errors(err, args.quiet)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
+    seen: dict[str, str | None] = {}
+
+    def once(record: ChildRecord) -> ChildRecord:
+        """Each child once in a run: a second child with the same id is refused, naming the first."""
+        if record.refused or record.child is None:
+            return record
+        if record.child in seen:
+            first = seen[record.child]
+            file, _, line = (record.where or "").rpartition(":")
+            problem = Problem(
+                f"child id '{record.child}' was already read (at {first}); each child needs one entry in a caseload",
+                file=file or record.where,
+                line=int(line) if line.isdigit() else None,
+                child=record.child,
+                code="duplicate-child",
+            )
+            return render(rendering, Refusal(record.child, (problem,), problem.file, problem.line), record.where)
+        seen[record.child] = record.where
+        return record
+
     try:
-        items = _counted(reader, files)
-        # The compact output never shows other readings' dates: not worked out unless --sources asks.
-        results = evaluate_many(
-            policy, items, as_of, backend=args.backend, on_error="report", strict=args.strict, readings=args.sources
-        )
-        written = _write(args.format, results, target, policy, as_of, keep, summary, errors, files, reader, args)
+        written = _write(args.format, records(reader.units(), settings, jobs, once), target, policy, as_of, summary, errors, reader, args)
     finally:
         errors.close()
         if args.output:
@@ -162,26 +183,14 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FAILED if refused or lost else EXIT_OK
 
 
-def _counted(reader: Iterable[Any], files: dict[str, str | None]) -> Iterable[Any]:
-    """The items read, remembering where each child came from (for warnings); only the
-    current child is kept."""
-    for item in reader:
-        files.clear()
-        where = f"{item.file}:{item.line}" if item.file and item.line else item.file
-        files[item.child_id if hasattr(item, "child_id") else item.child or ""] = where
-        yield item
-
-
 def _write(
     fmt: str,
-    results: Iterable[Result | Refusal],
+    children: Iterable[ChildRecord],
     out: TextIO,
     policy: Policy,
     as_of: date,
-    keep: ObligationFilter,
     summary: CaseloadSummary,
     errors: _Errors,
-    files: dict[str, str | None],
     reader: Any,
     args: argparse.Namespace,
 ) -> int:
@@ -201,36 +210,34 @@ def _write(
             head["rules"] = rules_index(policy)
         out.write(json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"results":[')
     count = 0
-    refusals: list[Refusal] = []
-    for item in results:
-        summary.add(item)
+    refusals: list[dict[str, Any]] = []
+    for record in children:
+        summary.merge(record.part)
         errors.tick()
-        child = item.child
-        _report(item, errors, files.get(child or ""))
+        for line in record.lines:
+            errors.line(line)
         if sink is None:
             continue
-        if isinstance(item, Refusal):
-            if fmt == "jsonl":
-                sink.add(child, jsonl_refusal(item))
-            elif fmt == "json":
-                refusals.append(item)
+        if record.refused and fmt == "json":
+            refusals.append(_refusal_dict(record.text))
             continue
-        if fmt == "csv":
-            sink.add(child, csv_rows(item, keep))
-        else:
-            line = jsonl_result(item, keep, compact)
-            if fmt == "json":  # one element of the results array: without the record key
-                line = "{" + line[len('{"record":"result",') :]
-            sink.add(child, line)
+        if record.text:
+            sink.add(record.child, record.text)
         count += 1
     if sink is not None:
-        if fmt == "json":
-            _close_json(out, sink, refusals, summary)
-        else:
-            sink.close()
+        sink.close()
+    if fmt == "json":
+        tail = {"refused": sorted(refusals, key=lambda r: r["child"] or ""), "summary": summary.to_dict()}
+        out.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")
     if fmt == "summary":
         out.write(summary.text())
     return count
+
+
+def _refusal_dict(text: str) -> dict[str, Any]:
+    data = json.loads(text)
+    del data["record"]
+    return data
 
 
 class _Commas:
@@ -243,12 +250,3 @@ class _Commas:
     def write(self, text: str) -> None:
         self.out.write(("" if self.first else ",") + text.rstrip("\n"))
         self.first = False
-
-
-def _close_json(out: TextIO, sink: ChildOrderedSink, refusals: list[Refusal], summary: CaseloadSummary) -> None:
-    sink.close()
-    tail = {
-        "refused": [r.to_dict() for r in sorted(refusals, key=lambda r: r.child or "")],
-        "summary": summary.to_dict(),
-    }
-    out.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")

@@ -14,7 +14,7 @@ from .._calendar import Shift, shift
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
 from ._derive import status_words
-from ._facts import Fact, Session, shown_review
+from ._facts import UNKNOWN_REVIEW, Fact, Session, shown_review
 from ._result import About, Escalation, Notice, Obligation, PeriodOfCare, PolicyRef, Result, TraceStep
 
 __all__ = ["collect"]
@@ -161,6 +161,7 @@ def _collect_session(
 ) -> None:
     period = session.index.start
     new = object.__new__
+    setattr_ = object.__setattr__
     for fact in session.facts.values():
         rule = fact.rule
         if rule is None:
@@ -168,23 +169,28 @@ def _collect_session(
         kind = fact.fact
         if kind == "obligation":
             own = tuple(fact.notes)
+            review = fact.review
             # Made without the dataclass's __init__ (a caseload makes millions); every field is set.
             item = new(Obligation)
-            item.__dict__.update(
-                kind=fact.kind,
-                review=shown_review(fact.review),
-                due=fact.due,
-                status=fact.status,
-                done=fact.done,
-                owner=fact.owner,
-                rule=rule.qualified_id,
-                source=rule.source,
-                notes=(*rule.notes, *_readings(fact), *own) if readings and fact.alt_starts else rule.notes + own,
-                version=fact.version,
-                status_by=fact.status_by,
-                period=period,
-                local_notes=own,
-                explainer=_Explainer(fact, session),
+            setattr_(
+                item,
+                "__dict__",
+                {
+                    "kind": fact.kind,
+                    "review": review if review is None or review < UNKNOWN_REVIEW else None,
+                    "due": fact.due,
+                    "status": fact.status,
+                    "done": fact.done,
+                    "owner": fact.owner,
+                    "rule": rule.qualified_id,
+                    "source": rule.source,
+                    "notes": (*rule.notes, *_readings(fact), *own) if readings and fact.alt_starts else rule.notes + own,
+                    "version": fact.version,
+                    "status_by": fact.status_by,
+                    "period": period,
+                    "local_notes": own,
+                    "explainer": _Explainer(fact, session),
+                },
             )
             obligations.append(item)
         elif kind == "escalation":

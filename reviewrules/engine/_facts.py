@@ -79,7 +79,7 @@ class Fact:
         id: tuple[object, ...],
         fact: str,
         kind: str,
-        fields: dict[str, Any],
+        fields: dict[str, Any] | None,
         rule: Rule | None = None,
         event: Event | None = None,
         review: int | None = None,
@@ -175,10 +175,23 @@ class Fact:
             return ""
         return anchor_words(how)
 
+    def match_fields(self) -> dict[str, Any]:
+        """The fields rules may match on. An obligation's (status, review, owner) are made on
+        first use: most obligations are matched on their kind and status alone."""
+        fields = self.fields
+        if fields is None:
+            fields = {"status": self.status}
+            if self.review is not None:
+                fields["review"] = self.review
+            if self.owner is not None:
+                fields["owner"] = self.owner
+            self.fields = fields
+        return fields
+
     def match_dict(self, engine_id: str) -> dict[str, Any]:
         """What a rules engine sees: flat, JSON-safe, identified by ``engine_id``. A field
         whose name the engine reserves (a recommendation's id) is renamed."""
-        out = {engine_key(k): v for k, v in self.fields.items()}
+        out = {engine_key(k): v for k, v in self.match_fields().items()}
         out["id"] = engine_id
         out["fact"] = self.fact
         out["kind"] = self.kind

@@ -52,6 +52,8 @@ class RulePlan:
         "alternatives",
         "window_cache_key",
         "first_version",
+        "single_version",
+        "single_start",
     )
 
     def __init__(self, rule: Rule, policy: Policy):
@@ -86,22 +88,42 @@ class RulePlan:
         self.alternatives = any(a.computable for a in rule.alternatives)
         self.window_cache_key = ("window", rule.qualified_id)
         self.first_version = policy.versions[0] if policy.versions else None
+        # The common case: in force in one version only, whatever the date (noted before it began).
+        spans = rule.in_force
+        single = len(spans) == 1 and spans[0][1] is None and spans[0][2] is None and self.first_version is not None
+        self.single_version = spans[0][0] if single else None
+        self.single_start = self.first_version.start if single and self.first_version is not None else None
 
     def matches(self, fact: Fact) -> bool:
         """The conditions an engine can test on the fact alone."""
         if fact.fact != self.fact or fact.kind not in self.kinds:
             return False
+        return self._holds(fact)
+
+    def _holds(self, fact: Fact) -> bool:
+        """The status and field conditions, for a fact of a kind the rule reacts to."""
         if self.statuses is not None and fact.status not in self.statuses:
             return False
-        for cond in self.where:
-            if not cond.test(fact.fields):
-                return False
+        if self.where:
+            fields = fact.match_fields()
+            for cond in self.where:
+                if not cond.test(fields):
+                    return False
         return True
 
     def derive(self, trigger: Fact, session: Session) -> list[Fact]:
         """What this rule produces from one triggering fact (none if it does not apply)."""
         if not self.matches(trigger):
             return []
+        return self._produce(trigger, session)
+
+    def fire(self, trigger: Fact, session: Session) -> list[Fact]:
+        """``derive`` for a fact of a kind the rule reacts to (a candidate found by its kind)."""
+        if not self._holds(trigger):
+            return []
+        return self._produce(trigger, session)
+
+    def _produce(self, trigger: Fact, session: Session) -> list[Fact]:
         index = session.index
         review = self._review(trigger, index)
         name = self.anchor_name
@@ -118,7 +140,9 @@ class RulePlan:
         if name is not None and anchor is None:
             return []
         on = anchor or trigger.done or trigger.due
-        if self.versioned:
+        if self.single_version is not None:  # one version, covering every date: noted only before it began
+            version, version_note = self.single_version, (self._version(on)[1] if on < self.single_start else "")
+        elif self.versioned:
             version, version_note = self._version(on)
             if version is None:
                 return []
@@ -179,18 +203,13 @@ class RulePlan:
         done = self._done(trigger, review, anchor, session)
         status, reason = _status(due, done, trigger, index, kind, review)
         owner = self.owner
-        fields: dict[str, object] = {"status": status}
-        if review is not None:
-            fields["review"] = review
-        if owner is not None:
-            fields["owner"] = owner
         fact = Fact(
             # One per review where it belongs to one; otherwise one per item its event
             # names (a recommendation, by id), so two disputes on one day stay two.
             ("obligation", kind, review, due, self.qid, trigger.ref if review is None else None),
             "obligation",
             kind,
-            fields,
+            None,  # its fields for matching are made if a rule asks (match_fields)
             self.rule,
             None,
             review,

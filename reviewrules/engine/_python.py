@@ -26,9 +26,6 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
     while queue:
         fact = queue.popleft()
         for candidate in compiled.candidates(fact.fact, fact.kind):
-            plan = candidate.plan
-            if not plan.matches(fact):
-                continue
-            for new in plan.derive(fact, session):
+            for new in candidate.plan.fire(fact, session):
                 if session.add(new):
                     queue.append(new)

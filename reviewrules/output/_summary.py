@@ -49,7 +49,7 @@ class CaseloadSummary:
         self.children_in_care = 0
         self.periods_open = 0
         self.overdue_now: Counter[str] = Counter()
-        self.overdue_children: set[str] = set()
+        self.overdue_children = 0
         self.due_soon: Counter[str] = Counter()
         self.missed_in_ended: Counter[str] = Counter()
         self.held_on_time: Counter[str] = Counter()
@@ -64,40 +64,57 @@ class CaseloadSummary:
         self.longest: list[tuple[int, str, str, str]] = []
 
     def add(self, item: Result | Refusal) -> None:
+        self.merge(self.part(item))
+
+    def part(self, item: Result | Refusal) -> tuple[Any, ...]:
+        """What one child adds to the counts, as plain data (made where the child was
+        evaluated, perhaps in a worker process, and merged here)."""
         if isinstance(item, Refusal):
-            self.refused += 1
-            self.refusals[item.problems[0].code if item.problems else "invalid"] += 1
-            return
-        self.evaluated += 1
+            return ("refused", item.problems[0].code if item.problems else "invalid")
         as_of = self.as_of
         open_starts = {p.start for p in item.periods if p.open_on(as_of)}
-        self.periods_open += len(open_starts)
-        if open_starts:
-            self.children_in_care += 1
-        for warning in item.warnings:
-            self.warnings[warning.code] += 1
+        counts: list[tuple[str, str, str]] = []  # (counter, key)
         worst: tuple[int, str, str, str] | None = None
         for o in item.obligations:
             if not o.kind.startswith("review."):
                 continue
             if o.status == "overdue":
                 if o.period in open_starts:
-                    self.overdue_now[o.kind] += 1
-                    self.by_owner_overdue[o.owner or "-"] += 1
-                    self.overdue_children.add(item.child)
+                    counts.append(("overdue_now", o.kind, o.owner or "-"))
                     days = (as_of - o.due).days
                     if worst is None or days > worst[0]:
                         worst = (days, item.child, o.kind, o.due.isoformat())
                 else:
-                    self.missed_in_ended[o.kind] += 1
+                    counts.append(("missed_in_ended", o.kind, ""))
             elif o.status == "pending" and o.due <= self.soon:
-                self.due_soon[o.kind] += 1
-                self.by_owner_due_soon[o.owner or "-"] += 1
+                counts.append(("due_soon", o.kind, o.owner or "-"))
             elif o.status in ("met", "late") and o.done is not None and self.since < o.done <= as_of:
-                (self.held_on_time if o.status == "met" else self.held_late)[o.kind] += 1
-        for e in item.escalations:
-            if e.resolved is None and e.period in open_starts:
-                self.escalations_open += 1
+                counts.append(("held_on_time" if o.status == "met" else "held_late", o.kind, ""))
+        escalations = sum(1 for e in item.escalations if e.resolved is None and e.period in open_starts)
+        return ("evaluated", len(open_starts), tuple(w.code for w in item.warnings), tuple(counts), escalations, worst)
+
+    def merge(self, part: tuple[Any, ...]) -> None:
+        if part[0] == "refused":
+            self.refused += 1
+            self.refusals[part[1]] += 1
+            return
+        _, periods_open, warnings, counts, escalations, worst = part
+        self.evaluated += 1
+        self.periods_open += periods_open
+        if periods_open:
+            self.children_in_care += 1
+        for code in warnings:
+            self.warnings[code] += 1
+        overdue = False
+        for counter, kind, owner in counts:
+            getattr(self, counter)[kind] += 1
+            if counter == "overdue_now":
+                self.by_owner_overdue[owner] += 1
+                overdue = True
+            elif counter == "due_soon":
+                self.by_owner_due_soon[owner] += 1
+        self.overdue_children += overdue
+        self.escalations_open += escalations
         if worst is not None:
             self.longest.append(worst)
             if len(self.longest) > 200:  # keep the longest only
@@ -126,7 +143,7 @@ class CaseloadSummary:
             "children_in_care": self.children_in_care,
             "periods_open": self.periods_open,
             "reviews_overdue_now": {"total": sum(self.overdue_now.values()), **dict(sorted(self.overdue_now.items()))},
-            "children_overdue_now": len(self.overdue_children),
+            "children_overdue_now": self.overdue_children,
             "reviews_due_next_28_days": {"total": sum(self.due_soon.values()), **dict(sorted(self.due_soon.items()))},
             "reviews_missed_in_ended_periods": {
                 "total": sum(self.missed_in_ended.values()),

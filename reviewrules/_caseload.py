@@ -1,0 +1,147 @@
+"""A caseload evaluated on every core: children built, evaluated and written in worker
+processes, in the order they were read.
+
+What one child gives is a ``ChildRecord``: the text it adds to the output (CSV rows,
+a JSON line), what it adds to the summary, and the lines it puts on standard error
+(its refusal or warnings). ``records`` yields them in input order whatever ``jobs``
+is, so that the bytes written are the same with one process or several. Each
+worker compiles the policy once; children travel to it as what was read of them
+(a JSON line, a 903 child's rows), so that parsing, building, evaluating and
+formatting all happen there, and only text comes back.
+
+A run small enough to fit one batch is done in this process: starting workers costs
+more than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing import get_context
+from typing import Callable, Iterable, Iterator
+
+from ._evaluate import _runner, evaluate_or_refuse
+from .case._model import Case, Refusal
+from .case._stream import Unit, build_unit
+from .engine._compile import CompiledPolicy, compile_policy
+from .engine._result import Result
+from .output._records import ChildRecord
+from .policy._model import Policy
+
+__all__ = ["Settings", "records", "available_cores", "BATCH"]
+
+# Children sent to a worker at a time: enough to make the round trip worth it.
+BATCH = 256
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to evaluate and write a child, sent once to each."""
+
+    policy: Policy
+    as_of: date
+    backend: str
+    strict: bool
+    readings: bool
+    render: Callable[[Result | Refusal, str | None], ChildRecord]  # a module-level function (it is pickled)
+
+
+class _Worker:
+    """A policy compiled once, and the settings it evaluates with."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.compiled: CompiledPolicy = compile_policy(settings.policy)
+        self.runner = _runner(settings.backend)
+
+    def one(self, item: Case | Refusal) -> ChildRecord:
+        s = self.settings
+        where = f"{item.file}:{item.line}" if item.file and item.line else item.file
+        result = evaluate_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict, s.readings)
+        return s.render(result, where)
+
+    def batch(self, units: list[Unit]) -> list[ChildRecord]:
+        """Each child built, evaluated and written."""
+        return [self.one(build_unit(unit)) for unit in units]
+
+
+_WORKER: _Worker | None = None
+
+
+def _start(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = _Worker(settings)
+
+
+def _work(units: list[Unit]) -> list[ChildRecord]:
+    assert _WORKER is not None
+    return _WORKER.batch(units)
+
+
+def records(
+    units: Iterable[Unit],
+    settings: Settings,
+    jobs: int,
+    once: Callable[[ChildRecord], ChildRecord] | None = None,
+) -> Iterator[ChildRecord]:
+    """One record per child read, in the order read; ``jobs`` worker processes (1: this one).
+
+    ``once`` sees every record in order (the caller's check that no child is read twice).
+    """
+    check = once or (lambda r: r)
+    batches = _batches(units)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if jobs <= 1 or second is None:
+        worker = _Worker(settings)
+        for batch in [first] + ([second] if second is not None else []):
+            yield from map(check, worker.batch(batch))
+        for batch in batches:
+            yield from map(check, worker.batch(batch))
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start, initargs=(settings,)) as pool:
+        pending: deque[Future[list[ChildRecord]]] = deque()
+        queued = iter([first, second])
+
+        def feed() -> bool:
+            batch = next(queued, None)
+            if batch is None:
+                batch = next(batches, None)
+            if batch is None:
+                return False
+            pending.append(pool.submit(_work, batch))
+            return True
+
+        # At most a few batches in flight per worker: memory stays bounded whatever the input.
+        for _ in range(2 * jobs + 1):
+            if not feed():
+                break
+        while pending:
+            done = pending.popleft().result()
+            feed()
+            for record in done:
+                yield check(record)
+
+
+def _batches(units: Iterable[Unit]) -> Iterator[list[Unit]]:
+    batch: list[Unit] = []
+    for unit in units:
+        batch.append(unit)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
