@@ -14,7 +14,7 @@ LAYERS = [
     {"case"},
     {"engine"},
     {"output"},
-    {"_evaluate", "_diff", "_scenarios"},
+    {"_evaluate", "_diff", "_scenarios", "_caseload"},
     {"cli", "__init__", "__main__"},
 ]
 
