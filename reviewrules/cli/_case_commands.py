@@ -12,15 +12,15 @@ from .._resources import bundled_scenarios_dir
 from .._scenarios import find_scenarios, run_scenarios
 from ..case._files import load_case_file
 from ..engine._result import Escalation, Obligation, Result
-from ..output._diff_report import format_diff
+from ..output._diff_format import format_diff
 from ..output._json import to_json, write_json_results
 from ..output._text import explain_text, result_text
-from ..policy._loading import load_policy
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PROBLEMS,
     UsageError,
+    add_reading_option,
     policy_arg,
     relative,
 )
@@ -36,6 +36,7 @@ def add_case_commands(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--format", choices=("json", "text"), default="json")
     ev.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
     ev.add_argument("--explain", action="store_true", help="include each obligation's derivation in JSON")
+    add_reading_option(ev)
     ev.set_defaults(handler=_evaluate)
 
     ex = sub.add_parser("explain", help="how one obligation's date was reached, rule by rule")
@@ -46,15 +47,28 @@ def add_case_commands(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--as-of")
     ex.add_argument("--format", choices=("text", "json"), default="text")
     ex.add_argument("--backend", choices=BACKENDS, default="auto")
+    add_reading_option(ex)
     ex.set_defaults(handler=_explain)
 
-    di = sub.add_parser("diff", help="what differs between two policies (exit 1 if anything does)")
+    di = sub.add_parser(
+        "diff",
+        help="what differs between two policies, or one under another reading, and what it moves (exit 1 if anything does)",
+    )
     di.add_argument("a", metavar="A", help="policy id or file, or POLICY@VERSION")
-    di.add_argument("b", metavar="B")
-    di.add_argument("--cases", metavar="DIR", help="case or scenario files to compare on (default: the bundled scenarios)")
-    di.add_argument("--as-of", help="as-of date for case files (scenarios carry their own)")
-    di.add_argument("--format", choices=("text", "json", "md"), default="text")
+    di.add_argument("b", metavar="B", help="the policy to compare with A (the same one, with --reading, for a what-if)")
+    di.add_argument(
+        "--cases",
+        metavar="PATH",
+        action="append",
+        help="what to compare on: scenario files, case files, JSON Lines or SSDA903 returns, or folders of them "
+        "(repeatable; default: the bundled scenarios)",
+    )
+    di.add_argument("--as-of", help="as-of date for cases (scenarios carry their own; default: today)")
+    di.add_argument("--format", choices=("text", "json", "md"), default="text", help="md pastes into an audit report")
+    di.add_argument("--detail", action="store_true", help="every rule's quotes and every obligation that differs")
     di.add_argument("--backend", choices=BACKENDS, default="auto")
+    add_reading_option(di, "--reading", "B")
+    add_reading_option(di, "--reading-a", "A")
     di.set_defaults(handler=_diff)
 
     te = sub.add_parser("test", help="run YAML scenario tests (default: the bundled ones)")
@@ -65,7 +79,7 @@ def add_case_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = load_policy(args.policy)
+    policy = policy_arg(args.policy, args.reading)
     cases, many = load_case_file(args.case)
     results = evaluate_many(policy, cases, args.as_of, backend=args.backend)
     if args.format == "json":
@@ -77,7 +91,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = policy_arg(args.policy)
+    policy = policy_arg(args.policy, args.reading)
     kind, _, number = args.obligation.partition(":")
     if number and not number.isdigit():
         raise UsageError(f"--obligation {args.obligation!r}: the review after ':' must be a number")
@@ -109,18 +123,23 @@ def _result_head(result: Result) -> dict[str, object]:
 
 
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    a, b = policy_arg(args.a), policy_arg(args.b)
+    a, b = policy_arg(args.a, args.reading_a), policy_arg(args.b, args.reading)
     if args.cases:
-        root = Path(args.cases)
-        if not root.exists():
-            raise UsageError(f"--cases {args.cases}: no such file or directory")
-        found = root.rglob("*") if root.is_dir() else [root]
-        paths = sorted(p for p in found if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+        paths = []
+        for given in args.cases:
+            path = Path(given)
+            if not path.exists():
+                raise UsageError(f"--cases {given}: no such file or directory")
+            paths.append(path)
+        root = paths[0] if len(paths) == 1 and paths[0].is_dir() else Path.cwd()
+        corpus_name = ", ".join(args.cases)
     else:
-        paths = find_scenarios([relative(bundled_scenarios_dir())])
+        root = bundled_scenarios_dir()
+        paths = find_scenarios([root])
+        corpus_name = "the bundled scenarios"
     as_of = _as_date(args.as_of) if args.as_of else None
-    diff = diff_policies(a, b, corpus_from(paths, as_of), backend=args.backend)
-    out.write(format_diff(diff, args.format))
+    diff = diff_policies(a, b, corpus_from(paths, as_of, root), backend=args.backend, corpus_name=corpus_name)
+    out.write(format_diff(diff, args.format, args.detail))
     return EXIT_FAILED if diff.differs else EXIT_OK
 
 

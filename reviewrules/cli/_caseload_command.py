@@ -25,7 +25,7 @@ from ..output._records import ChildRecord, Rendering, render
 from ..output._summary import CaseloadSummary
 from ..output._tables import ObligationFilter, csv_header, jsonl_header, rules_index
 from ..policy._model import Policy
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, add_reading_option, policy_arg
 
 __all__ = ["add_caseload_command"]
 
@@ -58,6 +58,7 @@ def add_caseload_command(sub: argparse._SubParsersAction) -> None:
     ca.add_argument("--due-from", metavar="DATE", help="only obligations due on or after DATE")
     ca.add_argument("--due-to", metavar="DATE", help="only obligations due on or before DATE")
     ca.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
+    add_reading_option(ca)
     ca.add_argument("--strict", action="store_true", help="refuse a child with any warning (data read but not used)")
     ca.add_argument("--sources", action="store_true", help="jsonl/json: give each item its quoted source, not once per run")
     ca.add_argument(
@@ -126,7 +127,7 @@ class _Errors:
 
 
 def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = policy_arg(args.policy)
+    policy = policy_arg(args.policy, args.reading)
     keep = _filter(args)
     as_of = _as_date(args.as_of)
     jobs = available_cores() if args.jobs is None else args.jobs

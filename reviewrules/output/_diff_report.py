@@ -1,24 +1,27 @@
-"""The policy diff report: what differs between two policies, and its text, JSON and Markdown forms.
+"""The policy diff report: what differs between two policies (or one policy under two
+readings), rule by rule and date by date, and the impact over a caseload.
 
-Markdown pastes into an audit report.
+The impact says, for each obligation kind, how many obligations and children move,
+by how many days, earlier or later, and which become overdue (or stop being), so
+that an officer weighing a reading sees what it would change. Its formats are in
+``_diff_format``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ..policy._compare import RuleChange
-from ..policy._model import Policy, Rule
-from ._json import to_json
+from ..policy._model import Policy
 
-__all__ = ["DateChange", "PolicyDiff", "format_diff"]
+__all__ = ["DateChange", "ImpactRow", "PolicyDiff"]
 
 
 @dataclass(frozen=True)
 class DateChange:
-    case: str  # the file the case came from
+    case: str  # where the case came from (relative to the corpus)
     child: str
     kind: str
     review: int | None
@@ -26,6 +29,7 @@ class DateChange:
     b_due: date | None
     a_status: str | None
     b_status: str | None
+    period: date | None = None
 
     @property
     def days(self) -> int | None:
@@ -33,6 +37,37 @@ class DateChange:
         if self.a_due is None or self.b_due is None:
             return None
         return (self.b_due - self.a_due).days
+
+    @property
+    def becomes_overdue(self) -> bool:
+        return self.b_status == "overdue" and self.a_status != "overdue"
+
+    @property
+    def stops_being_overdue(self) -> bool:
+        return self.a_status == "overdue" and self.b_status != "overdue"
+
+
+@dataclass(frozen=True)
+class ImpactRow:
+    """What moves for one obligation kind."""
+
+    kind: str
+    obligations: int  # that differ in date or status
+    children: int
+    earlier: int
+    later: int
+    status_only: int  # same date, another status
+    only_a: int  # given by A alone
+    only_b: int
+    largest: int  # the largest move, in days (signed: negative is earlier)
+    total_days: int  # the sum of the moves, in days (signed)
+    becomes_overdue: int
+    stops_being_overdue: int
+
+    @property
+    def mean_days(self) -> float | None:
+        moved = self.earlier + self.later
+        return round(self.total_days / moved, 1) if moved else None
 
 
 @dataclass(frozen=True)
@@ -42,156 +77,56 @@ class PolicyDiff:
     rules: tuple[RuleChange, ...]
     dates: tuple[DateChange, ...]
     cases: int
-    # Cases one of the policies cannot evaluate (a task it does not know), with why.
+    # Cases that could not be evaluated, with why.
     skipped: tuple[tuple[str, str], ...] = ()
+    corpus: str = ""  # what the cases were (the bundled scenarios, a folder)
 
     @property
     def differs(self) -> bool:
         return bool(self.rules or self.dates)
 
+    @property
+    def children_moved(self) -> int:
+        return len({(d.case, d.child) for d in self.dates})
 
-def _name(policy: Policy) -> str:
-    return f"{policy.id} {policy.version}" if policy.version else policy.id
-
-
-def _what(rule: Rule | None) -> str:
-    if rule is None:
-        return "-"
-    kind = rule.emit.kind or "lapse"
-    return f"{kind}: {rule.timescale()}"
-
-
-def _shown_date(change: DateChange, side: str) -> str:
-    due, status = (change.a_due, change.a_status) if side == "a" else (change.b_due, change.b_status)
-    return "none" if due is None else f"{due} {status}"
-
-
-def _days(change: DateChange) -> str:
-    days = change.days
-    if days is None:
-        return "only in one"
-    if days == 0:
-        return "same date"
-    return f"{days:+d} day{'' if abs(days) == 1 else 's'}"
-
-
-def _rule_dict(rule: Rule | None) -> dict[str, Any] | None:
-    if rule is None:
-        return None
-    return {
-        "rule": rule.qualified_id,
-        "emits": rule.emit.kind or "lapse",
-        "timescale": rule.timescale(),
-        "trigger": rule.when.describe(),
-        "owner": rule.owner or rule.emit.to,
-        "source": rule.source.to_dict(),
-    }
-
-
-def _json(diff: PolicyDiff) -> str:
-    def ref(policy: Policy) -> dict[str, Any]:
-        return {"id": policy.id, "version": policy.version, "digest": policy.digest}
-
-    return to_json(
-        {
-            "a": ref(diff.a),
-            "b": ref(diff.b),
-            "differs": diff.differs,
-            "rules": [
-                {"id": c.id, "change": c.change, "fields": list(c.fields), "a": _rule_dict(c.a), "b": _rule_dict(c.b)}
-                for c in diff.rules
-            ],
-            "cases": diff.cases,
-            "skipped": [{"case": name, "reason": why} for name, why in diff.skipped],
-            "dates": [
-                {
-                    "case": d.case,
-                    "child": d.child,
-                    "kind": d.kind,
-                    "review": d.review,
-                    "a": {"due": d.a_due.isoformat() if d.a_due else None, "status": d.a_status},
-                    "b": {"due": d.b_due.isoformat() if d.b_due else None, "status": d.b_status},
-                    "days": d.days,
-                }
-                for d in diff.dates
-            ],
-        }
-    )
-
-
-def _text(diff: PolicyDiff) -> str:
-    a, b = _name(diff.a), _name(diff.b)
-    width = max(len(diff.a.id), len(diff.b.id)) + 1
-    lines = [f"{a} | {b}", ""]
-    counts = {k: sum(1 for c in diff.rules if c.change == k) for k in ("changed", "added", "removed")}
-    lines.append(f"Rules: {counts['changed']} changed, {counts['added']} added in {diff.b.id}, {counts['removed']} only in {diff.a.id}")
-    for change in diff.rules:
-        label = {"changed": "changed", "added": "added  ", "removed": "removed"}[change.change]
-        extra = f" ({', '.join(change.fields)})" if change.fields else ""
-        lines.append(f"  {label} {change.id}{extra}: {_what(change.a)} | {_what(change.b)}")
-        for policy, rule in ((diff.a, change.a), (diff.b, change.b)):
-            if rule is not None:
-                lines.append(f"      {(policy.id + ':').ljust(width)} [{rule.qualified_id}] \"{rule.source.quote}\"")
-    lines.append("")
-    lines.append(f"Dates on {diff.cases} case(s): {len(diff.dates)} obligation(s) differ")
-    for name, why in diff.skipped:
-        lines.append(f"  skipped {name}: {why}")
-    for d in diff.dates:
-        review = f" review {d.review}" if d.review is not None else ""
-        lines.append(
-            f"  {d.case}  {d.child}  {d.kind}{review}: {_shown_date(d, 'a')} | {_shown_date(d, 'b')}  ({_days(d)})"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown(diff: PolicyDiff) -> str:
-    a, b = diff.a.id, diff.b.id
-    lines = [f"## Policy diff: {_cell(_name(diff.a))} and {_cell(_name(diff.b))}", ""]
-    lines += [
-        f"- {a}: {_cell(diff.a.document.title)}, digest `{diff.a.digest}`",
-        f"- {b}: {_cell(diff.b.document.title)}, digest `{diff.b.digest}`",
-        "",
-        "### Rules",
-        "",
-    ]
-    if diff.rules:
-        lines += [
-            f"| rule | change | {a} | {b} | {a} quote | {b} quote |",
-            "|---|---|---|---|---|---|",
-        ]
-        for c in diff.rules:
-            change = c.change + (f" ({', '.join(c.fields)})" if c.fields else "")
-            quote_a = f"\"{_cell(c.a.source.quote)}\"" if c.a else "-"
-            quote_b = f"\"{_cell(c.b.source.quote)}\"" if c.b else "-"
-            lines.append(f"| {c.id} | {change} | {_cell(_what(c.a))} | {_cell(_what(c.b))} | {quote_a} | {quote_b} |")
-    else:
-        lines.append("No rule differs.")
-    lines += ["", f"### Dates on {diff.cases} case(s)", ""]
-    for name, why in diff.skipped:
-        lines.append(f"- skipped {_cell(name)}: {_cell(why)}")
-    if diff.skipped:
-        lines.append("")
-    if diff.dates:
-        lines += [f"| case | child | obligation | review | {a} | {b} | difference |", "|---|---|---|---|---|---|---|"]
-        for d in diff.dates:
-            lines.append(
-                f"| {_cell(d.case)} | {_cell(d.child)} | {d.kind} | {'' if d.review is None else d.review} | "
-                f"{_shown_date(d, 'a')} | {_shown_date(d, 'b')} | {_days(d)} |"
+    def impact(self) -> list[ImpactRow]:
+        """One row per obligation kind that moves, the largest move first."""
+        by_kind: dict[str, list[DateChange]] = defaultdict(list)
+        for change in self.dates:
+            by_kind[change.kind].append(change)
+        rows = []
+        for kind, changes in by_kind.items():
+            moves = [c.days for c in changes if c.days]
+            rows.append(
+                ImpactRow(
+                    kind=kind,
+                    obligations=len(changes),
+                    children=len({(c.case, c.child) for c in changes}),
+                    earlier=sum(1 for d in moves if d < 0),
+                    later=sum(1 for d in moves if d > 0),
+                    status_only=sum(1 for c in changes if c.days == 0),
+                    only_a=sum(1 for c in changes if c.b_due is None),
+                    only_b=sum(1 for c in changes if c.a_due is None),
+                    largest=max(moves, key=lambda d: (abs(d), d)) if moves else 0,
+                    total_days=sum(moves),
+                    becomes_overdue=sum(1 for c in changes if c.becomes_overdue),
+                    stops_being_overdue=sum(1 for c in changes if c.stops_being_overdue),
+                )
             )
-    else:
-        lines.append("No due date or status differs.")
-    return "\n".join(lines) + "\n"
+        rows.sort(key=lambda r: (-abs(r.largest), -r.obligations, r.kind))
+        return rows
 
-
-def format_diff(diff: PolicyDiff, fmt: str) -> str:
-    if fmt == "json":
-        return _json(diff) + "\n"
-    if fmt == "md":
-        return _markdown(diff)
-    return _text(diff)
-
-
+    def largest_moves(self, limit: int | None = None) -> list[DateChange]:
+        """The date changes, the largest move first (then case, child and date)."""
+        ordered = sorted(
+            self.dates,
+            key=lambda d: (
+                d.days is None,  # one-sided changes last
+                -abs(d.days or 0),
+                d.case,
+                d.child,
+                d.a_due or d.b_due or date.min,
+                d.kind,
+            ),
+        )
+        return ordered if limit is None else ordered[:limit]
