@@ -18,6 +18,7 @@ import pytest
 import reviewrules
 from reviewrules import load_policy
 from reviewrules.output._card import STAGES, card_rows, render_card
+from reviewrules.policy._readings import register
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -100,13 +101,16 @@ class _Structure(HTMLParser):
         self.stack: list[str] = []
         self.tags: list[str] = []
         self.errors: list[str] = []
-        self.body_rows = 0
+        self.body_rows = 0  # rows of the timeline (the card's table of rules)
         self.attrs: list[tuple[str, str | None]] = []
+        self.tables: list[str | None] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.attrs += attrs
-        if tag == "tr" and "tbody" in self.stack:
+        if tag == "table":
+            self.tables.append(dict(attrs).get("class"))
+        if tag == "tr" and "tbody" in self.stack and self.tables[-1] == "timeline":
             self.body_rows += 1
         if tag not in self.VOID:
             self.stack.append(tag)
@@ -134,7 +138,9 @@ def test_yorks_card_lists_every_rule_of_york_once_with_its_quote(york):
     page = render_card(york, "html")
     text = render_card(york, "md")
     for rule in york.rules:
-        assert page.count(f'<span class="rule-id">{rule.qualified_id}</span>') == 1
+        # Once in the timeline, and once more in the register of readings if the rule has an entry.
+        readings = 1 if rule.reading is not None or rule.alternatives else 0
+        assert page.count(f'<span class="rule-id">{rule.qualified_id}</span>') == 1 + readings
         assert html.escape(rule.source.quote) in page
         assert rule.source.quote.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]") in text
 
@@ -230,11 +236,20 @@ def test_the_html_card_is_one_well_formed_self_contained_page_with_a_captioned_t
     assert page.startswith('<!DOCTYPE html>\n<html lang="en-GB">')
     parsed = structure(page)
     assert parsed.errors == [] and parsed.stack == []
-    for tag in ("head", "title", "style", "body", "table", "caption", "thead", "tbody"):
+    for tag in ("head", "title", "style", "body"):
         assert parsed.tags.count(tag) == 1, tag
+    # The timeline of rules, then the register of readings its rows link to.
+    assert parsed.tables == ["timeline", "readings"]
+    for tag in ("caption", "thead", "tbody"):
+        assert parsed.tags.count(tag) == 2, tag
     assert parsed.body_rows == len(york.rules)
     assert not {"script", "link", "img", "iframe", "object"} & set(parsed.tags)
-    assert not [a for a in parsed.attrs if a[0] in ("src", "href") or a[0].startswith("on")]
+    # No link leaves the page: a row links only to its reading, further down.
+    links = [v for k, v in parsed.attrs if k == "href"]
+    assert links and all(v.startswith("#reading-") for v in links)
+    ids = {v for k, v in parsed.attrs if k == "id"}
+    assert {link[1:] for link in links} <= ids
+    assert not [a for a in parsed.attrs if a[0] == "src" or a[0].startswith("on")]
     assert "http" not in page.split("<body>")[0]
     assert "@page { size: A4 landscape" in page
 
@@ -249,8 +264,10 @@ def test_the_markdown_card_has_a_heading_a_metadata_list_and_a_pipe_table_of_one
     assert {len(row) for row in table} == {7}
     assert table[0] == ["Stage", "What", "Who", "When", "Counted how", "Source", "Rule"]
     assert set(table[1]) == {"---"}
-    assert [row[6].split(".", 1)[0] for row in table[2:]] == [r.rule_id for r in card_rows(york)]
-    assert text.endswith("|\n")
+    assert [row[6].split(".", 1)[0].removesuffix(" (see Readings)") for row in table[2:]] == [r.rule_id for r in card_rows(york)]
+    readings = [line for line in lines if line.startswith("- york/")]
+    assert [line.split(":", 1)[0][2:] for line in readings] == [e.rule.qualified_id for e in register(york)]
+    assert any("(see Readings)" in row[6] for row in table[2:])
 
 
 def test_every_value_is_escaped_in_both_formats(tmp_path):

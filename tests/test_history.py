@@ -8,9 +8,9 @@ then every six months; an overdue review is escalated the day after it falls due
 
 from datetime import date
 
-from reviewrules import CaseError, Refusal, Result, case_from_mapping, evaluate, evaluate_many, load_cases
-
 import pytest
+
+from reviewrules import CaseError, Refusal, Result, case_from_mapping, evaluate, evaluate_many, load_cases
 
 RE_ENTRY = {
     "child": {"id": "H-1", "dob": "2010-01-15"},

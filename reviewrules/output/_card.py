@@ -21,6 +21,8 @@ from .._vocabulary import (
     is_review_kind,
 )
 from ..policy._model import Policy, Rule
+from ..policy._readings import register
+from ._readings import reading_anchor
 
 __all__ = ["FORMATS", "STAGES", "CardRow", "card_rows", "render_card"]
 
@@ -59,6 +61,7 @@ class CardRow:
     cited: str  # the document and section the quote comes from
     rule_id: str
     notes: tuple[str, ...]
+    reading: str | None = None  # the rule's id in the register of readings, when it has an entry
 
 
 def render_card(policy: Policy, fmt: str) -> str:
@@ -176,6 +179,7 @@ def _row(rule: Rule, stage: str, meanings: dict[str, str]) -> CardRow:
         cited=f"{src.document}, {src.section}",
         rule_id=rule.qualified_id,
         notes=tuple(notes),
+        reading=rule.id if rule.reading is not None or rule.alternatives else None,
     )
 
 
@@ -279,11 +283,50 @@ def _html(policy: Policy, rows: list[CardRow]) -> str:
             f"<td>{e(row.when)}</td>"
             f"<td>{e(row.counted)}</td>"
             f'<td><span class="quote">\u201c{e(row.quote)}\u201d</span><br><span class="cited">{e(row.cited)}</span></td>'
-            f'<td><span class="rule-id">{e(row.rule_id)}</span>{notes}</td>'
+            f'<td><span class="rule-id">{e(row.rule_id)}</span>{_reading_link(row)}{notes}</td>'
             "</tr>"
         )
-    out += ["</tbody>", "</table>", "</main>", "</body>", "</html>"]
+    out += ["</tbody>", "</table>"]
+    out += _readings_html(policy)
+    out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def _reading_link(row: CardRow) -> str:
+    if row.reading is None:
+        return ""
+    return f' <a class="reading" href="#{reading_anchor(row.reading)}">(reading)</a>'
+
+
+def _readings_html(policy: Policy) -> list[str]:
+    """The register of readings (``reviewrules readings``), each entry where its row links."""
+    e = html.escape
+    entries = register(policy)
+    if not entries:
+        return []
+    out = [
+        '<table class="readings">',
+        f"<caption>Readings: {len(entries)} places where the policy chose one reading of its text</caption>",
+        '<thead><tr><th scope="col">Rule</th><th scope="col">Reading taken</th>'
+        '<th scope="col">Other text</th><th scope="col">Other readings</th></tr></thead>',
+        "<tbody>",
+    ]
+    for entry in entries:
+        rule = entry.rule
+        against = "".join(
+            f'<span class="quote">\u201c{e(c.quote)}\u201d</span> <span class="cited">({e(c.section)})</span><br>'
+            for c in entry.conflicts
+        ) or "-"
+        others = "".join(
+            f"<li><code>{e(a.id)}</code>: {e(a.reading)}{'' if a.computable else ' (not computed)'}</li>" for a in entry.alternatives
+        )
+        out.append(
+            f'<tr id="{reading_anchor(rule.id)}"><td><span class="rule-id">{e(rule.qualified_id)}</span></td>'
+            f"<td>{e(entry.taken)}" + (f'<br><span class="notes">Why: {e(entry.why)}</span>' if entry.why else "") + "</td>"
+            f"<td>{against}</td><td>" + (f'<ul class="notes">{others}</ul>' if others else "-") + "</td></tr>"
+        )
+    out += ["</tbody>", "</table>"]
+    return out
 
 
 _COLS = ("stage", "what", "who", "when", "counted", "source", "rule")
@@ -318,6 +361,7 @@ def _markdown(policy: Policy, rows: list[CardRow]) -> str:
     out.append("|" + "|".join(" --- " for _ in HEADERS) + "|")
     for row in rows:
         notes = "".join(f" Note: {n}" for n in row.notes)
+        rule_cell = f"{row.rule_id} (see Readings)" if row.reading else row.rule_id
         cells = [
             row.stage,
             row.what,
@@ -325,7 +369,19 @@ def _markdown(policy: Policy, rows: list[CardRow]) -> str:
             row.when,
             row.counted,
             f"\u201c{row.quote}\u201d ({row.cited})",
-            f"{row.rule_id}.{notes}" if notes else row.rule_id,
+            f"{rule_cell}.{notes}" if notes else rule_cell,
         ]
         out.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    entries = register(policy)
+    if entries:
+        out += ["", f"## Readings: {len(entries)} places where the policy chose one reading of its text", ""]
+        for entry in entries:
+            others = "; ".join(f"{a.id}: {a.reading}{'' if a.computable else ' (not computed)'}" for a in entry.alternatives)
+            against = "; ".join(f"\u201c{c.quote}\u201d ({c.section})" for c in entry.conflicts)
+            text = f"{entry.rule.qualified_id}: {entry.taken}."
+            if against:
+                text += f" Other text: {against}."
+            if others:
+                text += f" Other readings: {others}."
+            out.append(f"- {_md(text)}")
     return "\n".join(out) + "\n"
