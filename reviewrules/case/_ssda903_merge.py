@@ -7,10 +7,9 @@ row is the newest year's (DOB corrections). Missing and SWEpisodes rows are
 deduplicated the same way on their start date.
 
 A row replaced by the newer year's copy of the same record is *merged*, not
-reported: that is how a multi-year history is built, not a fault. A second row with
-the same key inside one return is a fault and is reported and left out. Reviews are
-the exception, as the brief for this importer asks: a review in two returns is used
-once and the second row reported, since a review belongs to the year it was held.
+reported: that is how a multi-year history is built, not a fault (a review in two
+returns is used once, as an episode open at 31 March is). A second row with the same
+key inside one return is a fault and is reported and left out.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ def merge_child(store: Store, child: str, year_of: Callable[[int], int]) -> Merg
         kept = _dedupe(store, child, "Header", header, year_of, out, key=None)
         out.header = kept[0]
     out.episodes = _dedupe(store, child, "Episodes", rows["Episodes"].get(child, ()), year_of, out, key=0)
-    out.reviews = _dedupe(store, child, "Reviews", rows["Reviews"].get(child, ()), year_of, out, key=0, across=True)
+    out.reviews = _dedupe(store, child, "Reviews", rows["Reviews"].get(child, ()), year_of, out, key=0)
     out.missing = _dedupe(store, child, "Missing", rows["Missing"].get(child, ()), year_of, out, key=0)
     out.sw = _dedupe(store, child, "SWEpisodes", rows["SWEpisodes"].get(child, ()), year_of, out, key=0)
     return out
