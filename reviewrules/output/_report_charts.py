@@ -35,9 +35,9 @@ COLOURS = {
 _CONFIG: dict[str, Any] = {
     "font": "sans-serif",
     "view": {"stroke": "#bbb"},
-    "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelColor": "#111", "titleColor": "#111"},
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "top", "symbolType": "square"},
-    "header": {"labelFontSize": 12, "labelFontWeight": "bold", "labelOrient": "top", "labelAnchor": "start"},
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#111", "titleColor": "#111"},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "top", "symbolType": "square", "symbolSize": 150},
+    "header": {"labelFontSize": 13, "labelFontWeight": "bold", "labelOrient": "top", "labelAnchor": "start"},
 }
 
 
@@ -67,8 +67,8 @@ def monthly_spec(rows: Iterable[MonthRow], totals: Iterable[MonthRow], descripti
         "data": {"values": values},
         "facet": {"row": {"field": "panel", "type": "nominal", "sort": panels, "title": None}},
         "spec": {
-            "width": 640,
-            "height": 110,
+            "width": 800,
+            "height": 120,
             "mark": {"type": "bar"},
             "encoding": {
                 "x": {
@@ -84,7 +84,7 @@ def monthly_spec(rows: Iterable[MonthRow], totals: Iterable[MonthRow], descripti
                     "type": "nominal",
                     "sort": ["on time", "late"],
                     "scale": {"domain": ["on time", "late"], "range": [COLOURS["on time"], COLOURS["late"]]},
-                    "title": "held",
+                    "title": "reviews held",
                 },
                 "order": {"field": "outcome", "sort": "descending"},
                 "description": {"field": "label"},
@@ -120,8 +120,8 @@ def pending_spec(overdue: dict[str, int], due_soon: dict[str, int], by: str, des
         "$schema": f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION.split('.')[0]}.json",
         "description": description,
         "data": {"values": values},
-        "width": 560,
-        "height": {"step": 14},
+        "width": 640,
+        "height": {"step": 16},
         "encoding": encoding,
         "layer": [
             {
@@ -129,7 +129,7 @@ def pending_spec(overdue: dict[str, int], due_soon: dict[str, int], by: str, des
                 "encoding": {"description": {"field": "label"}},
             },
             {
-                "mark": {"type": "text", "align": "left", "dx": 3, "fontSize": 10, "fill": "#111"},
+                "mark": {"type": "text", "align": "left", "dx": 3, "fontSize": 11, "fill": "#111"},
                 "encoding": {"text": {"field": "reviews", "type": "quantitative"}},
             },
         ],
