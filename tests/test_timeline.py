@@ -169,3 +169,28 @@ def test_explain_as_html_gives_the_chain_of_rules_then_the_timeline_with_the_ite
     assert re.search(rf'<a href="#{anchor}" aria-label="[^"]*" class="focus">', page)
     assert f'<tr id="{anchor}" class="focus-row">' in page
     assert render_explain_page(result, [item], case) == render_explain_page(result, [item], case)
+
+
+def test_what_was_missed_in_a_period_that_has_ended_is_drawn_to_that_periods_last_day_not_to_the_as_of_date():
+    (case,) = [c for c in reviewrules.read_cases(ROOT / "tests/fixtures/903/fake/cs-demand-model") if getattr(c, "child_id", None) == "718139"]
+    result = reviewrules.evaluate("england", case, "2022-03-31")
+    picture = timeline(result, case)
+    span = (date.fromisoformat(picture.end) - date.fromisoformat(picture.start)).days
+
+    def x(day: date) -> float:
+        return picture.plot_left + (day - date.fromisoformat(picture.start)).days / span * (picture.plot_right - picture.plot_left)
+
+    ended = {p.start: p.end for p in result.periods}
+    escalations = next(r for r in picture.rows if r.label == "escalation.review_overdue").marks
+    lapsed = [m for m in escalations if "not resolved; the period of care ended on" in m.title]
+    assert len(lapsed) == 2
+    for mark, e in zip(lapsed, [e for e in result.escalations if e.resolved is None]):
+        bar = dict(mark.shapes[0].attrs)
+        assert bar["stroke-dasharray"] == "4 2" and bar["fill"] == "#fff"
+        assert float(bar["x"]) + float(bar["width"]) == pytest.approx(max(x(ended[e.period]), float(bar["x"]) + 4), abs=0.2)
+    reviews = next(r for r in picture.rows if r.label == "reviews").marks
+    for o in (o for o in result.obligations if o.status == "overdue"):
+        mark = next(m for m in reviews if m.href == f"#{item_ids(result)[id(o)]}")
+        line = next(dict(s.attrs) for s in mark.shapes if s.tag == "line")
+        assert float(line["x2"]) == pytest.approx(x(max(ended[o.period], o.due)), abs=0.2)
+        assert float(line["x2"]) < picture.as_of_x - 100

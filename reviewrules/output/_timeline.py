@@ -20,8 +20,9 @@ What is drawn (docs/report.md, "A child's timeline"):
 * a task that belongs to a review (preparation before it, records after it): the
   same marks on its own row, and a thin bar for its window, from its due date to the
   review's meeting (held, else booked, else due), or from the meeting to its due date;
-* an escalation: a bar from the day raised to the day resolved (or the as-of date
-  while open); a notice: a diamond on its date.
+* an escalation: a bar from the day raised to the day resolved, or while unresolved to
+  the as-of date (or the last day of its period, if that ended first); a notice: a
+  diamond on its date.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class Timeline:
     rows: tuple[Row, ...]
     ticks: tuple[Tick, ...]
     as_of_x: float | None
+    as_of_anchor: str  # where the as-of label hangs from its line: start, middle or end
     as_of: str
     start: str
     end: str
@@ -164,7 +166,7 @@ def _tooltip(o: Obligation) -> str:
     return f"{_what(o)}: due {o.due.isoformat()}{done}, {o.status.replace('_', ' ')}; rule {o.rule}: \u201c{o.source.quote}\u201d"
 
 
-def _obligation_shapes(o: Obligation, y: float, scale: _Scale, as_of: date, meeting: date | None) -> list[Shape]:
+def _obligation_shapes(o: Obligation, y: float, scale: _Scale, until: date, meeting: date | None) -> list[Shape]:
     colour = STATUS_COLOURS.get(o.status, "#444")
     shapes: list[Shape] = []
     due_x = scale.x(o.due)
@@ -178,13 +180,32 @@ def _obligation_shapes(o: Obligation, y: float, scale: _Scale, as_of: date, meet
             shapes.append(_shape("line", x1=due_x, y1=y - 6.0, x2=due_x, y2=y + 6.0, stroke=colour, stroke_width="2"))
         shapes.append(_shape("circle", cx=done_x, cy=y, r="6", fill=colour, stroke="#fff", stroke_width="1", class_="mark"))
     elif o.status == "overdue":
-        shapes.append(_shape("line", x1=due_x, y1=y, x2=scale.x(as_of), y2=y, stroke=colour, stroke_width="1.5", stroke_dasharray="4 3", opacity="0.7"))
+        shapes.append(_shape("line", x1=due_x, y1=y, x2=scale.x(max(until, o.due)), y2=y, stroke=colour, stroke_width="1.5", stroke_dasharray="4 3", opacity="0.7"))
         shapes.append(_shape("rect", x=due_x - 6.0, y=y - 6.0, width="12", height="12", fill="#fff", stroke=colour, stroke_width="2.5", class_="mark"))
     elif o.status == "pending":
         shapes.append(_shape("circle", cx=due_x, cy=y, r="6", fill="#fff", stroke=colour, stroke_width="2.5", class_="mark"))
     else:
         shapes.append(_shape("circle", cx=due_x, cy=y, r="4", fill="#fff", stroke=colour, stroke_width="1.5", stroke_dasharray="2 1", class_="mark"))
     return shapes
+
+
+def _escalation_mark(e: Escalation, scale: _Scale, as_of: date, until: date, href: str, focus: bool) -> Mark:
+    """A bar from the day raised to the day resolved; while unresolved, filled, to the as-of
+    date, or hollow and dashed to the last day of a period that ended first."""
+    about = e.about.kind + (f" (review {e.about.review})" if e.about.review is not None else "")
+    style: dict[str, Any] = {"fill": "#fff"}
+    if e.resolved is not None:
+        end, state = e.resolved, f"resolved {e.resolved.isoformat()}"
+    elif until < as_of:
+        end, state = until, f"not resolved; the period of care ended on {until.isoformat()}"
+        style["stroke_dasharray"] = "4 2"
+    else:
+        end, state = until, "still open"
+        style["fill"] = _ESCALATION
+    x1, x2 = scale.x(e.raised), scale.x(max(end, e.raised))
+    title = f"{e.kind} about {about}: raised {e.raised.isoformat()} to {e.to or '-'}, {state}; rule {e.rule}: \u201c{e.source.quote}\u201d"
+    shape = _shape("rect", x=x1, y=float(-6), width=max(x2 - x1, 4.0), height="12", stroke=_ESCALATION, stroke_width="2", class_="mark", **style)
+    return Mark(href, title, (shape,), focus)
 
 
 def _row_order(label: str) -> tuple[int, str]:
@@ -243,6 +264,8 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
     ids = item_ids(result)
     focused = {id(item) for item in focus}
     meetings = _meetings(result, case)
+    # What is still missed is drawn up to the as-of date, or to the last day of its period if earlier.
+    ends = {p.start: min(result.as_of, p.end) if p.end else result.as_of for p in result.periods}
     rows: list[tuple[str, list[Mark]]] = [("periods of care", [])]
     for number, period in enumerate(result.periods, 1):
         x1 = scale.x(period.start)
@@ -258,23 +281,16 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
         marks = []
         for o in by_kind[label]:
             meeting = meetings.get((o.period, o.review)) if o.review is not None else None
-            shapes = _obligation_shapes(o, 0.0, scale, result.as_of, meeting)
+            shapes = _obligation_shapes(o, 0.0, scale, ends.get(o.period, result.as_of), meeting)
             marks.append(Mark(f"#{ids[id(o)]}", _tooltip(o), tuple(shapes), id(o) in focused))
         if label == "reviews" and case is not None:
             marks += _booked(result, case, meetings, scale)
         rows.append((label, marks))
     escalations: dict[str, list[Mark]] = {}
     for e in result.escalations:
-        x1 = scale.x(e.raised)
-        x2 = scale.x(e.resolved or result.as_of)
-        open_ = e.resolved is None
-        about = e.about.kind + (f" (review {e.about.review})" if e.about.review is not None else "")
-        until = f"resolved {e.resolved.isoformat()}" if e.resolved else "still open"
-        title = f"{e.kind} about {about}: raised {e.raised.isoformat()} to {e.to or '-'}, {until}; rule {e.rule}: \u201c{e.source.quote}\u201d"
-        shapes = (
-            _shape("rect", x=x1, y=float(-6), width=max(x2 - x1, 4.0), height="12", fill=_ESCALATION if open_ else "#fff", stroke=_ESCALATION, stroke_width="2", class_="mark"),
-        )
-        escalations.setdefault(e.kind, []).append(Mark(f"#{ids[id(e)]}", title, shapes, id(e) in focused))
+        until = ends.get(e.period, result.as_of)
+        mark = _escalation_mark(e, scale, result.as_of, until, f"#{ids[id(e)]}", id(e) in focused)
+        escalations.setdefault(e.kind, []).append(mark)
     rows += sorted(escalations.items())
     if result.notices:
         marks = []
@@ -294,7 +310,7 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
     )
     return Timeline(
         width=WIDTH,
-        height=int(bottom + 70),
+        height=int(bottom + 90),
         plot_left=LABEL_WIDTH,
         plot_right=WIDTH - RIGHT,
         top=TOP,
@@ -302,6 +318,7 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
         rows=placed,
         ticks=tuple(_ticks(scale)),
         as_of_x=as_of_x,
+        as_of_anchor="end" if as_of_x > WIDTH - RIGHT - 70 else "start" if as_of_x < LABEL_WIDTH + 70 else "middle",
         as_of=result.as_of.isoformat(),
         start=scale.start.isoformat(),
         end=scale.end.isoformat(),
