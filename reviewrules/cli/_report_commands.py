@@ -23,12 +23,11 @@ from ..output._report_data import DEFAULT_MONTHS, MONTHS_RANGE, MonthlyReviews, 
 from ..output._report_env import MissingExtra, require
 from ..output._summary import CaseloadSummary
 from ..policy._model import Policy
+from ._caseload_command import _LOST  # the codes of a file that loses its children: the same exit status
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg
 
 __all__ = ["add_report_commands", "explain_html", "version"]
 
-# A file that could not be read at all loses its children (as in the caseload command).
-_LOST = ("not-found", "unreadable", "yaml", "too-large", "empty", "case", "schema")
 
 
 def version() -> str:
