@@ -45,7 +45,7 @@ def add_case_commands(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--obligation", "-o", required=True, metavar="KIND[:REVIEW]", help="e.g. review.second:2")
     ex.add_argument("--child", help="which child, in a file of many")
     ex.add_argument("--as-of")
-    ex.add_argument("--format", choices=("text", "json"), default="text")
+    ex.add_argument("--format", choices=("text", "json", "html"), default="text")
     ex.add_argument("--backend", choices=BACKENDS, default="auto")
     add_reading_option(ex)
     ex.set_defaults(handler=_explain)
@@ -113,6 +113,10 @@ def _explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"no {args.obligation} for child {result.child} (kinds in the result: {', '.join(kinds)})")
     if args.format == "json":
         out.write(to_json({**_result_head(result), "items": [i.to_dict(explain=True) for i in items]}) + "\n")
+    elif args.format == "html":  # the chain, then the child's timeline (needs reviewrules[report])
+        from ._report_commands import explain_html
+
+        out.write(explain_html(result, items, cases[0]))
     else:
         out.write(explain_text(result, items))
     return EXIT_OK
