@@ -20,9 +20,10 @@ from __future__ import annotations
 import calendar as _monthdays
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.relativedelta import relativedelta
@@ -30,6 +31,7 @@ from dateutil.relativedelta import relativedelta
 __all__ = [
     "UNITS",
     "due_date",
+    "today",
     "DIRECTIONS",
     "Shift",
     "is_working_day",
@@ -43,6 +45,14 @@ __all__ = [
 ]
 
 UNITS = ("working_days", "days", "weeks", "months")
+
+# "Today", for an English authority, is today in England, whatever the machine's time zone.
+ENGLAND = "Europe/London"
+
+
+def today() -> date:
+    """Today's date in England (Europe/London), the default as-of date."""
+    return datetime.now(ZoneInfo(ENGLAND)).date()
 DIRECTIONS = ("before", "after")
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ._calendar import today
 from ._evaluate import _runner, evaluate_or_refuse
 from .case._files import cases_from_document
 from .case._model import Case, Refusal
@@ -94,7 +95,7 @@ def corpus_from(paths: Iterable[Path], as_of: date | None, root: Path | None = N
     """The cases to compare on: scenario files (each with its own as-of date) and anything
     ``caseload`` reads (case files, JSON Lines, SSDA903 returns), as of ``as_of`` (default
     today). Names are relative to ``root`` where they lie below it."""
-    day = as_of or date.today()
+    day = as_of or today()
     others: list[str] = []
     for path in paths:
         found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -114,7 +115,7 @@ def _scenario_cases(path: Path, as_of: date | None, root: Path | None) -> Iterat
     doc, problems = load_document(path)
     name = _relative(str(path), root)
     if doc is None or not isinstance(doc.data, dict) or not isinstance(doc.data.get("case"), dict):
-        yield CorpusCase(name, Refusal(None, tuple(problems), str(path)), as_of or date.today())
+        yield CorpusCase(name, Refusal(None, tuple(problems), str(path)), as_of or today())
         return
     cases, problems = cases_from_document(doc.part("case"))
     day = as_of or date.fromisoformat(str(doc.data["as_of"]))

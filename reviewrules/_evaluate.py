@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from ._calendar import today
 from ._errors import CaseError, EvaluationError, Problem, ReviewRulesError
 from .case._files import case_from_mapping, case_or_refusal
 from .case._model import Case, CaseWarning, Refusal, parse_date
@@ -67,7 +68,7 @@ def _as_case(case: Case | Mapping[str, object]) -> Case:
 
 def _as_date(as_of: date | str | None) -> date:
     if as_of is None:
-        return date.today()
+        return today()
     try:
         return parse_date(as_of)
     except ValueError as exc:

@@ -17,21 +17,19 @@ from typing import Any, Iterable, TextIO
 
 from .._caseload import Settings, available_cores, records
 from .._errors import Problem
-from .._evaluate import BACKENDS, _as_date
+from .._evaluate import _as_date
 from ..case._model import Refusal
-from ..case._stream import read_cases
 from ..output._ordering import ChildOrderedSink
 from ..output._records import ChildRecord, Rendering, render
 from ..output._summary import CaseloadSummary
 from ..output._tables import ObligationFilter, csv_header, jsonl_header, rules_index
 from ..policy._model import Policy
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, add_reading_option, policy_arg
+from ._common import UsageError, policy_arg
+from ._inputs import add_caseload_inputs, finish_run, reader_for
 
 __all__ = ["add_caseload_command"]
 
 FORMATS = ("csv", "jsonl", "json", "summary")
-# A file that could not be read at all loses its children: the run is not clean.
-_LOST = ("not-found", "unreadable", "yaml", "too-large", "empty", "case", "schema")
 
 
 def add_caseload_command(sub: argparse._SubParsersAction) -> None:
@@ -42,24 +40,13 @@ def add_caseload_command(sub: argparse._SubParsersAction) -> None:
         "child (jsonl), one JSON document (json) or a short summary for a person (summary). Refusals and "
         "warnings go to standard error; the last line there is 'N children evaluated, M refused'.",
     )
-    ca.add_argument(
-        "paths",
-        metavar="PATH",
-        nargs="+",
-        help="an SSDA903 folder or file (CSV or XML), a case file (YAML/JSON), a JSON Lines file (.jsonl), "
-        "a folder of any of these, or - for JSON Lines on standard input",
-    )
-    ca.add_argument("--policy", "-p", required=True, help="bundled policy id (york), a policy file, or POLICY@VERSION")
-    ca.add_argument("--as-of", help="evaluate as of this date, YYYY-MM-DD (default: today)")
+    add_caseload_inputs(ca)
     ca.add_argument("--format", "-f", choices=FORMATS, default="csv", help="what to write (default: csv)")
     ca.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     ca.add_argument("--status", action="append", metavar="STATUS", help="only obligations with this status (repeatable)")
     ca.add_argument("--kind", action="append", metavar="PREFIX", help="only obligation kinds starting with PREFIX, e.g. review. (repeatable)")
     ca.add_argument("--due-from", metavar="DATE", help="only obligations due on or after DATE")
     ca.add_argument("--due-to", metavar="DATE", help="only obligations due on or before DATE")
-    ca.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
-    add_reading_option(ca)
-    ca.add_argument("--strict", action="store_true", help="refuse a child with any warning (data read but not used)")
     ca.add_argument("--sources", action="store_true", help="jsonl/json: give each item its quoted source, not once per run")
     ca.add_argument(
         "--order",
@@ -75,11 +62,6 @@ def add_caseload_command(sub: argparse._SubParsersAction) -> None:
         help="worker processes (default: the cores available); the output is the same whatever N is",
     )
     ca.add_argument("--quiet", "-q", action="store_true", help="no progress bar (it shows only on a terminal anyway)")
-    g = ca.add_argument_group("SSDA903 returns (docs/ssda903.md)")
-    g.add_argument("--la", metavar="CODE", help="prefix each CHILD with CODE: (to merge several authorities' returns)")
-    g.add_argument("--short-breaks", choices=("keep", "skip"), default="keep", help="periods of short breaks only (V3/V4): keep (default) or skip")
-    g.add_argument("--no-same-carer-moves", action="store_true", help="a new placement with the same carer (RNE T/U) is not a placement change")
-    g.add_argument("--missing-away", action="store_true", help="count 'away without authorisation' (MISSING = A) as missing")
     ca.set_defaults(handler=_caseload)
 
 
@@ -133,14 +115,7 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     jobs = available_cores() if args.jobs is None else args.jobs
     if jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give 1 or more worker processes")
-    reader = read_cases(
-        args.paths,
-        stdin=args.stdin,
-        la=args.la,
-        same_carer_moves=not args.no_same_carer_moves,
-        short_breaks=args.short_breaks,
-        missing_away=args.missing_away,
-    )
+    reader = reader_for(args)
     rendering = Rendering(args.format, as_of, keep, compact=not args.sources)
     # The compact output never shows other readings' dates: not worked out unless --sources asks.
     settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering))
@@ -173,15 +148,8 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         errors.close()
         if args.output:
             target.close()
-    for problem in reader.problems:
-        err.write(f"{'warning' if problem.code not in _LOST else 'error'}: {problem.render()}\n")
-    evaluated, refused = summary.evaluated, summary.refused
-    err.write(f"{evaluated} children evaluated, {refused} refused\n")
     del written
-    if evaluated + refused == 0:
-        return EXIT_PROBLEMS
-    lost = any(p.code in _LOST for p in reader.problems)
-    return EXIT_FAILED if refused or lost else EXIT_OK
+    return finish_run(reader, summary.evaluated, summary.refused, err)
 
 
 def _write(
@@ -227,6 +195,8 @@ def _write(
         count += 1
     if sink is not None:
         sink.close()
+    for problem in reader.problems:  # read, but belonging to no child: counted in the summary too
+        summary.problem(problem.code)
     if fmt == "json":
         tail = {"refused": sorted(refusals, key=lambda r: r["child"] or ""), "summary": summary.to_dict()}
         out.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:] + "\n")

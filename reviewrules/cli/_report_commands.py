@@ -23,8 +23,9 @@ from ..output._report_data import DEFAULT_MONTHS, MONTHS_RANGE, MonthlyReviews, 
 from ..output._report_env import MissingExtra, require
 from ..output._summary import CaseloadSummary
 from ..policy._model import Policy
-from ._caseload_command import _LOST  # the codes of a file that loses its children: the same exit status
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, UsageError, policy_arg
+from ._common import EXIT_OK, UsageError, policy_arg
+from ._inputs import LOST as _LOST
+from ._inputs import add_caseload_inputs, finish_run, reader_for
 
 __all__ = ["add_report_commands", "explain_html", "version"]
 
@@ -42,17 +43,8 @@ def missing_extra(exc: MissingExtra) -> UsageError:
 
 
 def _inputs(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("paths", metavar="PATH", nargs="+", help=what)
-    parser.add_argument("--policy", "-p", required=True, help="bundled policy id (york), a policy file, or POLICY@VERSION")
-    parser.add_argument("--as-of", help="evaluate as of this date, YYYY-MM-DD (default: today)")
+    add_caseload_inputs(parser, what)
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
-    parser.add_argument("--strict", action="store_true", help="refuse a child with any warning (data read but not used)")
-    g = parser.add_argument_group("SSDA903 returns (docs/ssda903.md), as for caseload")
-    g.add_argument("--la", metavar="CODE", help="prefix each CHILD with CODE:")
-    g.add_argument("--short-breaks", choices=("keep", "skip"), default="keep", help="periods of short breaks only: keep (default) or skip")
-    g.add_argument("--no-same-carer-moves", action="store_true", help="a new placement with the same carer is not a placement change")
-    g.add_argument("--missing-away", action="store_true", help="count 'away without authorisation' as missing")
 
 
 def add_report_commands(sub: argparse._SubParsersAction) -> None:
@@ -100,14 +92,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _reader(args: argparse.Namespace) -> CaseReader:
-    return read_cases(
-        args.paths,
-        stdin=args.stdin,
-        la=args.la,
-        same_carer_moves=not args.no_same_carer_moves,
-        short_breaks=args.short_breaks,
-        missing_away=args.missing_away,
-    )
+    return reader_for(args)
 
 
 def _evaluated(args: argparse.Namespace, policy: Policy, reader: CaseReader, err: TextIO, counts: list[int]) -> Iterator[Result | Refusal]:
@@ -123,14 +108,7 @@ def _evaluated(args: argparse.Namespace, policy: Policy, reader: CaseReader, err
 
 
 def _finish(reader: CaseReader, counts: list[int], err: TextIO) -> int:
-    for problem in reader.problems:
-        err.write(f"{'warning' if problem.code not in _LOST else 'error'}: {problem.render()}\n")
-    evaluated, refused = counts
-    err.write(f"{evaluated} children evaluated, {refused} refused\n")
-    if evaluated + refused == 0:
-        return EXIT_PROBLEMS
-    lost = any(p.code in _LOST for p in reader.problems)
-    return EXIT_FAILED if refused or lost else EXIT_OK
+    return finish_run(reader, counts[0], counts[1], err)
 
 
 def _write(args: argparse.Namespace, out: TextIO, data: str | bytes) -> None:
@@ -174,7 +152,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..output._report import render_report
     except MissingExtra as exc:
         raise missing_extra(exc) from None
-    policy = policy_arg(args.policy)
+    policy = policy_arg(args.policy, args.reading)
     as_of = _as_date(args.as_of)
     reader = _reader(args)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
@@ -203,7 +181,7 @@ def _ics(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..output._ics import calendar_events, render_ics
     except MissingExtra as exc:
         raise missing_extra(exc) from None
-    policy = policy_arg(args.policy)
+    policy = policy_arg(args.policy, args.reading)
     if args.owner:
         owners = sorted({r.owner for r in policy.rules if r.owner})
         unknown = [o for o in args.owner if o not in owners]

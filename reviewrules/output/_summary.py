@@ -172,7 +172,11 @@ class CaseloadSummary:
             ("reviews overdue now", d["reviews_overdue_now"]["total"], _split(d["reviews_overdue_now"])),
             ("children with a review overdue now", d["children_overdue_now"], ""),
             (f"reviews due in the next {DUE_SOON_DAYS} days", d["reviews_due_next_28_days"]["total"], _split(d["reviews_due_next_28_days"])),
-            ("reviews missed in periods that have ended", d["reviews_missed_in_ended_periods"]["total"], ""),
+            (
+                "reviews missed in periods that have ended",
+                d["reviews_missed_in_ended_periods"]["total"],
+                _split(d["reviews_missed_in_ended_periods"]),
+            ),
             ("escalations open", d["escalations_open"], ""),
         ]
         width = max(len(r[0]) for r in rows)
