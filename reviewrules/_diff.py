@@ -127,11 +127,16 @@ def _scenario_cases(path: Path, as_of: date | None, root: Path | None) -> Iterat
 
 
 def _relative(where: str | None, root: Path | None) -> str:
+    """A file's name relative to the corpus; a return's folder (not a file) by its own name."""
     if where is None:
         return "?"
+    path = Path(where.removesuffix(" (SSDA903)"))
     if root is None:
         return where
     try:
-        return str(Path(where).resolve().relative_to(root.resolve()))
+        shown = str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return where
+    if shown == ".":
+        shown = path.name
+    return f"{shown} (SSDA903)" if where.endswith(" (SSDA903)") else shown

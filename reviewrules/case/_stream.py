@@ -247,7 +247,11 @@ def build_unit(unit: Unit) -> Case | Refusal:
 
 
 def _return_name(paths: list[str]) -> str:
-    return paths[0] if len(paths) == 1 else f"{Path(paths[0]).parent}/ (SSDA903)"
+    """How a 903 child's case names where it came from: the file, or the return's folder."""
+    if len(paths) == 1:
+        return paths[0]
+    folders = {str(Path(p).parent) for p in paths}
+    return f"{folders.pop()} (SSDA903)" if len(folders) == 1 else "SSDA903 returns"
 
 
 def _child(doc: Document, prefix: tuple[str | int, ...], problems: list[Problem]) -> Case | Refusal:
