@@ -1,20 +1,36 @@
-"""Speed and memory on a synthetic caseload, for each engine backend and bundled policy.
+"""Speed and memory of `reviewrules caseload` on generated caseloads, end to end.
 
-    python benchmarks/caseload.py                  # 20,000 children, seed 1
-    python benchmarks/caseload.py --children 2000 --policy york --backend python
+    python benchmarks/caseload.py                         # 20,000 children, extrapolated to 110,000
+    python benchmarks/caseload.py --children 110000       # the national caseload itself
+    python benchmarks/caseload.py --policy york --backend python --jobs 2 --input jsonl
+    python benchmarks/caseload.py --ssda903 10000         # the 903 import: 10,000 children, five years
 
-Each (policy, backend) runs in a fresh process so that its peak memory (maximum
-resident set size) is its own. Cases are generated lazily and results streamed, as
-a caseload of any size would be. Prints one line per run and a JSON summary.
+Each run is the command itself, in a fresh process, on a generated input:
+
+* ``jsonl``: the project's synthetic caseload (``reviewrules.case._synthetic``: histories of up
+  to six years, reviews held early or late, paperwork done or not), one case a line;
+* ``903``: a generated five-year SSDA903 return (``reviewrules.case._synthetic903``), read,
+  merged and cut into periods of care by the importer.
+
+For every (input, policy, backend, jobs) it prints children a second, seconds, the peak
+resident memory of the largest process (the parent, or a worker), and bytes of CSV a child.
+With ``--direct`` (the default for york) it also computes York's review cycle and its
+preparation and record dates directly, with numpy's ``busday_offset`` over the same bank
+holidays, checks that they are the same (child, kind, review, due) as the command gives, and
+prints the ratio of the command's time to the direct computation's. Figures for fewer than
+110,000 children are also given extrapolated to 110,000, and say so. Nothing here is a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -25,69 +41,205 @@ except ImportError:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 AS_OF = date(2025, 11, 1)
+NATIONAL = 110_000
 
 
-def one_run(policy_id: str, backend: str, children: int, seed: int) -> dict:
-    from reviewrules import evaluate_many, load_policy
+def write_jsonl(path: Path, children: int, seed: int) -> None:
     from reviewrules.case._synthetic import synthetic_cases
 
-    policy = load_policy(policy_id)
+    with open(path, "w", encoding="utf-8") as handle:
+        for case in synthetic_cases(children, seed, AS_OF):
+            handle.write(json.dumps(case, separators=(",", ":")) + "\n")
+
+
+def write_903(folder: Path, children: int, seed: int) -> None:
+    from reviewrules.case._synthetic903 import write_903_return
+
+    write_903_return(folder, children=children, years=5, seed=seed, first_year=2020, expect=False)
+
+
+def run_command(source: Path, policy: str, backend: str, jobs: int, as_of: date, out: Path) -> dict[str, float]:
+    """One caseload run as a user would start it; wall time and the largest process's peak memory."""
+    argv = [
+        sys.executable, "-m", "reviewrules", "caseload", str(source), "--policy", policy, "--as-of", as_of.isoformat(),
+        "--format", "csv", "--output", str(out), "--backend", backend, "--jobs", str(jobs), "--quiet",
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    obligations = escalations = count = 0
-    for result in evaluate_many(policy, synthetic_cases(children, seed, AS_OF), AS_OF, backend=backend):
-        count += 1
-        obligations += len(result.obligations)
-        escalations += len(result.escalations)
+    done = subprocess.run(argv, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest process waited for
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"caseload failed ({done.returncode}): {done.stderr[-2000:]}")
+    evaluated, refused = (int(w) for w in last.replace(",", "").split()[::3][:2])
     return {
-        "policy": policy_id,
-        "backend": backend,
-        "children": count,
-        "seconds": round(elapsed, 2),
-        "children_per_second": round(count / elapsed, 1),
-        "obligations": obligations,
-        "escalations": escalations,
-        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "seconds": elapsed,
+        "peak_mib": max(peak, before) / 1024,
+        "evaluated": evaluated,
+        "refused": refused,
+        "bytes": out.stat().st_size,
+        "rows": sum(1 for _ in open(out, encoding="utf-8")) - 1,
+    }
+
+
+def direct_york(source: Path, csv_path: Path) -> dict[str, float]:
+    """York's reviews and their preparation and records, computed directly with numpy.
+
+    The same conventions as the engine: the initial review 20 working days after coming into
+    care; the second 91 days after the first held, then every 183 days after the last held;
+    preparation counted back in working days from the review's meeting (held, else booked,
+    else due); records counted on in working days from the review held. Only periods that
+    began on or before the as-of date, for children under 18 throughout (the synthetic
+    caseload's), and only these kinds; the check compares exactly these pairs.
+    """
+    import numpy as np
+
+    from reviewrules._calendar import bank_holiday_name
+
+    years = range(1990, 2041)
+    holidays = [
+        np.datetime64(d)
+        for y in years
+        for d in __import__("holidays").country_holidays("GB", subdiv="ENG", years=y)
+    ]
+    calendar = np.busdaycalendar(weekmask="1111100", holidays=holidays)
+    del bank_holiday_name
+
+    def working(day: object, n: int) -> object:
+        # The nth working day after (n > 0) or before a day: numpy first rolls a day that is not a
+        # working day to one, which counts as day 0; the contract counts the first working day after
+        # (or before) it as day 1, so from a weekend or holiday one day fewer is added.
+        roll = "forward" if n > 0 else "backward"
+        if not np.is_busday(day, busdaycal=calendar):
+            n = n - 1 if n > 0 else n + 1
+        return np.busday_offset(day, n, roll=roll, busdaycal=calendar)
+
+    prep = {"prep.change_confirmation": 20, "prep.consult_child": 20, "prep.iro_discussion": 15, "prep.invitations": 10, "prep.reports_to_iro": 3}
+    post = {"post.decisions_record": 5, "post.care_plan_updated": 10, "post.full_record": 15, "post.record_distributed": 20}
+    kinds = set(prep) | set(post) | {"review.initial", "review.second", "review.subsequent"}
+    cases = [json.loads(line) for line in open(source, encoding="utf-8")]
+    started = time.perf_counter()
+    found: set[tuple[str, str, int, str]] = set()
+    for case in cases:
+        events = case["events"]
+        start = next(e["date"] for e in events if e["type"] == "became_looked_after")
+        held = sorted(e["date"] for e in events if e["type"] == "review_held")
+        dob = case["child"].get("dob")
+        adult = f"{int(dob[:4]) + 18}{dob[4:]}" if dob else "9999-12-31"
+        # A booking after the 18th birthday is outside the period of care: not used.
+        booked = {e["review"]: e["date"] for e in events if e["type"] == "review_scheduled" and e["date"] <= adult}
+        child = case["child"]["id"]
+        held_days = np.array(held, dtype="datetime64[D]")
+        due = [working(np.datetime64(start), 20)]
+        for k in range(len(held_days)):
+            due.append(held_days[k] + np.timedelta64(91 if k == 0 else 183, "D"))
+        reviews = [(n + 1, d) for n, d in enumerate(due) if n <= len(held_days)]
+        for number, day in reviews:
+            kind = "review.initial" if number == 1 else "review.second" if number == 2 else "review.subsequent"
+            found.add((child, kind, number, str(day)))
+            meeting = held_days[number - 1] if number <= len(held_days) else np.datetime64(booked.get(number, str(day)))
+            for task, n in prep.items():
+                found.add((child, task, number, str(working(meeting, -n))))
+            if number <= len(held_days):
+                for task, n in post.items():
+                    found.add((child, task, number, str(working(held_days[number - 1], n))))
+    elapsed = time.perf_counter() - started
+    engine: set[tuple[str, str, int, str]] = set()
+    with open(csv_path, encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            child, _, kind, review, due_, *_ = line.rstrip("\n").split(",")
+            if kind in kinds and review:
+                engine.add((child, kind, int(review), due_))
+    same = found & engine
+    differ = sorted(found ^ engine)[:6]
+    return {
+        "seconds": elapsed,
+        "pairs": len(found),
+        "agree": len(same),
+        "engine_pairs": len(engine),
+        "children": len(cases),
+        "first_differences": [list(d) + ["direct" if d in found else "engine"] for d in differ],
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--children", type=int, default=20_000)
+    parser.add_argument("--children", type=int, default=20_000, help="synthetic children (default 20,000)")
+    parser.add_argument("--ssda903", type=int, default=0, metavar="N", help="also run on a generated 903 return of N children")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--policy", action="append", help="policy id (default: every bundled policy)")
-    parser.add_argument("--backend", action="append", choices=["durable", "python"], help="default: both where available")
-    parser.add_argument("--one", nargs=2, metavar=("POLICY", "BACKEND"), help=argparse.SUPPRESS)
+    parser.add_argument("--policy", action="append", help="policy id (default: york)")
+    parser.add_argument("--backend", action="append", choices=["python", "durable"], help="default: both where available")
+    parser.add_argument("--jobs", action="append", type=int, help="worker processes (default: 1 and 2)")
+    parser.add_argument("--input", action="append", choices=["jsonl", "903"], help="default: jsonl, and 903 with --ssda903")
+    parser.add_argument("--workdir", help="keep generated inputs here (default: a temporary folder)")
+    parser.add_argument("--no-direct", action="store_true", help="skip the direct numpy computation")
     args = parser.parse_args()
 
-    if args.one:
-        print(json.dumps(one_run(args.one[0], args.one[1], args.children, args.seed)))
-        return 0
-
-    from reviewrules import bundled_policies
     from reviewrules.engine._durable import available
 
-    policies = args.policy or bundled_policies()
-    backends = args.backend or (["durable", "python"] if available() else ["python"])
-    print(f"{args.children:,} synthetic children (seed {args.seed}), as of {AS_OF}, Python {sys.version.split()[0]}")
-    print(f"{'policy':10} {'backend':8} {'children/s':>11} {'seconds':>8} {'peak MiB':>9} {'obligations':>12}")
+    policies = args.policy or ["york"]
+    backends = args.backend or (["python", "durable"] if available() else ["python"])
+    jobs_list = args.jobs or [1, 2]
+    inputs = args.input or (["jsonl"] + (["903"] if args.ssda903 else []))
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="reviewrules-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"reviewrules caseload benchmark, {date.today()}, Python {platform.python_version()}, "
+          f"{os.cpu_count()} cores ({platform.machine()}), as of {AS_OF}")
+    sources: dict[str, tuple[Path, int]] = {}
+    if "jsonl" in inputs:
+        path = work / f"synthetic-{args.children}-{args.seed}.jsonl"
+        if not path.exists():
+            started = time.perf_counter()
+            write_jsonl(path, args.children, args.seed)
+            print(f"  wrote {args.children:,} synthetic children ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+        sources["jsonl"] = (path, args.children)
+    if "903" in inputs:
+        count = args.ssda903 or args.children
+        folder = work / f"ssda903-{count}-{args.seed}"
+        if not folder.exists():
+            started = time.perf_counter()
+            write_903(folder, count, args.seed)
+            size = sum(p.stat().st_size for p in folder.iterdir())
+            print(f"  wrote a five-year 903 return of {count:,} children ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+        sources["903"] = (folder, count)
+
+    head = f"{'input':6} {'policy':9} {'backend':8} {'jobs':>4} {'children/s':>11} {'seconds':>8} {'peak MiB':>9} {'bytes/child':>12} {'rows':>11}"
+    print(head)
     rows = []
-    for policy_id in policies:
-        for backend in backends:
-            done = subprocess.run(
-                [sys.executable, __file__, "--children", str(args.children), "--seed", str(args.seed), "--one", policy_id, backend],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            row = json.loads(done.stdout)
-            rows.append(row)
-            print(
-                f"{row['policy']:10} {row['backend']:8} {row['children_per_second']:>11,.1f} {row['seconds']:>8.1f} "
-                f"{row['peak_rss_mib']:>9.1f} {row['obligations']:>12,}"
-            )
-    print(json.dumps({"as_of": AS_OF.isoformat(), "runs": rows}, indent=2))
+    direct: dict[str, float] | None = None
+    for kind, (source, count) in sources.items():
+        for policy in policies:
+            for backend in backends:
+                for jobs in jobs_list:
+                    out = work / f"out-{kind}-{policy}-{backend}-{jobs}.csv"
+                    row = run_command(source, policy, backend, jobs, AS_OF, out)
+                    row.update(input=kind, policy=policy, backend=backend, jobs=jobs, children=count)
+                    row["children_per_second"] = (row["evaluated"] + row["refused"]) / row["seconds"]
+                    row["bytes_per_child"] = row["bytes"] / max(1, row["evaluated"])
+                    row["national_seconds"] = NATIONAL / row["children_per_second"]
+                    rows.append(row)
+                    print(
+                        f"{kind:6} {policy:9} {backend:8} {jobs:>4} {row['children_per_second']:>11,.0f} {row['seconds']:>8.1f} "
+                        f"{row['peak_mib']:>9.0f} {row['bytes_per_child']:>12,.0f} {row['rows']:>11,}"
+                    )
+                    if kind == "jsonl" and policy == "york" and not args.no_direct and direct is None:
+                        direct = direct_york(source, out)
+    if direct is not None:
+        york = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
+        best = min(york, key=lambda r: r["seconds"])
+        print(
+            f"direct numpy computation of York's reviews, preparation and records: {direct['seconds']:.2f} s for "
+            f"{direct['children']:,} children ({direct['pairs']:,} (child, kind, review, due) pairs; "
+            f"{direct['agree']:,} the same in the command's CSV)"
+        )
+        print(f"  the fastest command run ({best['backend']}, --jobs {best['jobs']}) took {best['seconds'] / direct['seconds']:.0f} times as long")
+    if any(r["children"] != NATIONAL for r in rows):
+        print(f"extrapolated to {NATIONAL:,} children (linear in children, as a stream is):")
+        for r in rows:
+            print(f"  {r['input']:6} {r['policy']:9} {r['backend']:8} --jobs {r['jobs']}: {r['national_seconds']:.0f} s")
+    print(json.dumps({"as_of": AS_OF.isoformat(), "runs": rows, "direct": direct}, indent=2, default=str))
     return 0
 
 
