@@ -18,6 +18,7 @@ from ._case_commands import add_case_commands
 from ._caseload_command import add_caseload_command
 from ._common import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, UsageError
 from ._policy_commands import add_policy_commands
+from ._serve_command import add_serve_command
 
 __all__ = ["main", "run"]
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     add_case_commands(sub)
     add_caseload_command(sub)
     add_policy_commands(sub)
+    add_serve_command(sub)
     return parser
 
 
