@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,10 +62,17 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request.url.path)
 
 
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
 def _where(exc: BaseException) -> str:
-    """Where an unexpected error happened, frame by frame, without its message."""
-    frames = traceback.extract_tb(exc.__traceback__)[-4:]
-    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+    """Where an unexpected error happened, without its message: the innermost frame, then
+    the frames in this package it came through."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    ours = [f for f in frames[:-1] if f.filename.startswith(_PACKAGE)][-6:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours + [frames[-1]]))
 
 
 def _aborted(exc: BaseException) -> StreamAborted | None:
@@ -80,10 +87,22 @@ def _aborted(exc: BaseException) -> StreamAborted | None:
 
 
 class Guard:
-    """The outermost layer: the log line, and a 500 problem document for anything unexpected."""
+    """The outermost layer: the log line, and a 500 problem document for anything unexpected.
 
-    def __init__(self, app: ASGIApp):
+    The path logged is the request's for an answer that succeeded (it names a policy at
+    most), else the endpoint's template (``/v1/policies/{policy}``), or ``-`` for a path
+    that is no endpoint: what a client puts in a wrong path is never logged.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[Route]):
         self.app = app
+        self.routes = routes
+
+    def _shown_path(self, path: str, status: int | None) -> str:
+        for route in self.routes:
+            if route.path_regex.match(path):
+                return path if status is not None and status < 400 else route.path
+        return "-"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,6 +124,9 @@ class Guard:
             aborted = _aborted(exc)
             if aborted is not None:
                 ending = f" aborted: {aborted.reason}"
+            elif isinstance(exc, (ClientDisconnect, OSError)):
+                ending = " aborted: the client went away"
+                seen["status"] = seen["status"] or 499
             else:
                 LOGGER.error("internal error %s at %s", type(exc).__name__, _where(exc))
                 ending = " aborted: internal error"
@@ -117,7 +139,8 @@ class Guard:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             children = state.get("children", 0)
-            LOGGER.info("%s %s %s children=%d %.1fms%s", scope.get("method"), scope.get("path"), seen["status"], children, elapsed, ending)
+            path = self._shown_path(scope.get("path", ""), seen["status"])
+            LOGGER.info("%s %s %s children=%d %.1fms%s", scope.get("method"), path, seen["status"], children, elapsed, ending)
 
 
 async def healthz(request: Request) -> Response:
@@ -162,7 +185,7 @@ def create_app(folder: str | Path | None = None, limits: Limits = DEFAULT_LIMITS
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Guard)],  # inside it nothing unexpected escapes to Starlette's own error page
+        middleware=[Middleware(Guard, routes=routes)],  # inside it nothing unexpected escapes to Starlette's error page
         exception_handlers={HttpProblem: _on_problem, HTTPException: _on_http},
         lifespan=lifespan,
     )

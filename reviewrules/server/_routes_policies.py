@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -90,9 +90,19 @@ def _find(request: Request) -> tuple[str, Policy, PolicyEntry, PolicySet]:
     return ref, policy, current.entry(ref.partition("@")[0]), current
 
 
+async def _rendered(request: Request, render: Callable[..., str], *args: object) -> str:
+    """Rendering on a worker thread: the event loop keeps answering meanwhile."""
+    service = service_of(request)
+    return await service.workers.run(service.deadline(), render, *args)
+
+
+def _detail_json(ref: str, policy: Policy, entry: PolicyEntry, folder: Any) -> str:
+    return to_json(policy_detail(ref, policy, entry, folder)) + "\n"
+
+
 async def show_policy(request: Request) -> Response:
     ref, policy, entry, _ = _find(request)
-    return text_response(to_json(policy_detail(ref, policy, entry, service_of(request).folder)) + "\n")
+    return text_response(await _rendered(request, _detail_json, ref, policy, entry, service_of(request).folder))
 
 
 def _format(request: Request, allowed: dict[str, str], default: str) -> str:
@@ -105,13 +115,13 @@ def _format(request: Request, allowed: dict[str, str], default: str) -> str:
 async def policy_card(request: Request) -> Response:
     fmt = _format(request, _CARD_TYPES, "html")
     _, policy, _, _ = _find(request)
-    return text_response(render_card(policy, fmt), _CARD_TYPES[fmt])
+    return text_response(await _rendered(request, render_card, policy, fmt), _CARD_TYPES[fmt])
 
 
 async def policy_readings(request: Request) -> Response:
     fmt = _format(request, _READINGS_TYPES, "json")
     _, policy, _, _ = _find(request)
-    return text_response(format_readings(policy, fmt), _READINGS_TYPES[fmt])
+    return text_response(await _rendered(request, format_readings, policy, fmt), _READINGS_TYPES[fmt])
 
 
 async def validate_policy(request: Request) -> Response:
