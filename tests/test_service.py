@@ -11,7 +11,6 @@ import asyncio
 import http.client
 import io
 import json
-import os
 import re
 import shutil
 import signal
@@ -410,6 +409,20 @@ def test_a_bad_case_is_a_400_with_every_problem_located_in_the_body(client):
     request["case"]["events"].append({"type": "review_helld", "date": "2025-03-01"})
     data = assert_problem(client.post("/v1/evaluate", request, valid_request=False), 400, "case-refused")
     assert data["problems"][0]["path"] == "$.case.events[4].type" and "did you mean 'review_held'" in data["problems"][0]["message"]
+
+
+def test_a_problem_in_a_large_json_body_keeps_its_path_but_no_line_and_a_ref_is_not_taken_for_one(client):
+    request = example_request()
+    request["case"]["events"][1].update(date="2025-02-30", ref="MOSAIC:12345")
+    located = assert_problem(client.post("/v1/evaluate", request), 400, "case-refused")["problems"][0]
+    assert (located["line"], located["path"]) == (1, "$.case.events[1].date")
+    request["padding"] = "x" * 1_100_000  # over the size up to which problems are located by line
+    data = assert_problem(client.post("/v1/evaluate", request, valid_request=False), 422, "invalid-request")
+    assert "unknown field 'padding'" in data["detail"]
+    request.pop("padding")
+    request["case"]["events"][0]["note"] = "x" * 1_100_000
+    problem = assert_problem(client.post("/v1/evaluate", request), 400, "case-refused")["problems"][0]
+    assert problem["path"] == "$.case.events[1].date" and "line" not in problem and "file" not in problem
 
 
 def test_a_bad_child_among_many_refuses_the_request_naming_it_by_its_place_in_cases(client):

@@ -63,7 +63,12 @@ def refused(problems: list[Problem], member: str) -> HttpProblem:
 
 
 def _located(body: Body, member: str, value: Any, problems: list[Problem]) -> list[Problem]:
-    """The problems again, from the body read line by line where it can be; paths from the body's top."""
+    """The problems again, from the body read line by line where it can be; paths from the body's top.
+
+    Unlocated, a problem keeps no line: the library takes an event's ``ref`` of the form
+    ``name:N`` as where plain data came from (a 903 row), which is not a line of this body.
+    """
+    located: list[Problem] | None = None
     if len(body.raw) <= LOCATE_LIMIT:
         doc, parse_problems = parse_text(body.text, NAME)
         if doc is not None and not parse_problems and isinstance(doc.data, dict) and doc.data.get(member) == value:
@@ -77,8 +82,10 @@ def _located(body: Body, member: str, value: Any, problems: list[Problem]) -> li
                 )
             _, again = cases_from_document(part)
             if len(again) == len(problems):
-                problems = again
-    return [_rebased(p, member) for p in problems]
+                located = again
+    if located is None:
+        located = [replace(p, line=None, column=None) for p in problems]
+    return [_rebased(p, member) for p in located]
 
 
 def _rebased(problem: Problem, member: str) -> Problem:
