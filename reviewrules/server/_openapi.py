@@ -251,6 +251,18 @@ def _caseload_parameters() -> list[dict[str, Any]]:
     ]
 
 
+def _file_parameters() -> list[dict[str, Any]]:
+    def q(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": schema, "description": f"with a case file body only: {description}"}
+
+    return [
+        q("policy", _POLICY_REF, "the policy (required then)"),
+        q("as_of", _ref("CaseIsodate"), "evaluate as of this date (default: today)"),
+        q("explain", {"type": "boolean", "default": False}, "add each item's derivation"),
+        q("backend", _BACKEND, "rules engine"),
+    ]
+
+
 def _paths() -> dict[str, Any]:
     lines = "application/x-ndjson"
     found = ("policy-not-found",)
@@ -272,7 +284,10 @@ def _paths() -> dict[str, Any]:
                                                                  **_errors("invalid-request", *found)}}},
         "/v1/evaluate": {"post": {
             "operationId": "evaluate", "summary": "Every review, deadline and escalation: the bytes of 'reviewrules evaluate'",
-            "requestBody": {"required": True, "content": _json("EvaluateRequest")},
+            "description": "A JSON request (EvaluateRequest), or a case file itself as the body (YAML or JSON, as "
+            "application/yaml) with policy, as_of, explain and backend in the query. The query is for a case file body only.",
+            "parameters": _file_parameters(),
+            "requestBody": {"required": True, "content": {**_json("EvaluateRequest"), "application/yaml": {"schema": _ref("Case")}}},
             "responses": {**_ok("One result, or {results: [...]}; with Accept: application/x-ndjson one result per line, streamed",
                                 {"application/json": {"schema": {"oneOf": [_ref("Result"), _ref("Results")]}}, lines: {"schema": _ref("Result")}}),
                           **_errors(*_BODY, "case-refused", "too-many-cases", *found)}}},
