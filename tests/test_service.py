@@ -639,7 +639,11 @@ def test_reload_swaps_in_a_folder_that_loads_and_keeps_the_old_set_when_one_file
         assert client.get("/v1/policies/york-variant").status == 200
         broken.write_text(VARIANT)  # the same id as york-variant.yaml: refused too
         data = assert_problem(client.post("/v1/reload"), 422, "reload-failed")
-        assert data["problems"][0]["code"] == "duplicate-policy"
+        problem = data["problems"][0]
+        assert (problem["file"], problem["message"]) == ("york-variant.yaml", "policy id 'york-variant' is taken by broken.yaml; give this policy its own id")
+        broken.write_text(VARIANT.replace("id: york-variant", "id: york"))  # nor the id of a bundled policy
+        data = assert_problem(client.post("/v1/reload"), 422, "reload-failed")
+        assert "policy id 'york' is taken by a bundled policy" in data["problems"][0]["message"]
         broken.unlink()
         reply = client.post("/v1/reload").json()
         assert (reply["added"], reply["removed"], reply["changed"]) == (["stoke-copy"], [], [])

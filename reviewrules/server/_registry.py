@@ -103,13 +103,13 @@ def load_policy_set(folder: Path | None) -> tuple[PolicySet | None, list[Problem
                 continue
             if policy.id in entries:
                 other = entries[policy.id]
-                where = "a bundled policy" if other.origin == "bundled" else f"the policy in {other.file}"
+                where = "a bundled policy" if other.origin == "bundled" else other.file
                 problems.append(
                     Problem(
-                        f"policy id '{policy.id}' is already {where}'s; give this policy its own id",
+                        f"policy id '{policy.id}' is taken by {where}; give this policy its own id",
                         file=path.name,
                         path=("id",),
-                        code="duplicate-policy",
+                        code="invalid",  # docs/errors.md has no code of its own for it yet
                         hint="each policy the server answers with needs its own id",
                     )
                 )
