@@ -15,7 +15,7 @@ LAYERS = [
     {"engine"},
     {"output"},
     {"_evaluate", "_diff", "_scenarios", "_caseload"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "server", "__init__", "__main__"},
 ]
 
 

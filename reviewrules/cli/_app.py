@@ -19,6 +19,7 @@ from ._caseload_command import add_caseload_command
 from ._common import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, UsageError
 from ._policy_commands import add_policy_commands
 from ._report_commands import add_report_commands
+from ._serve_command import add_serve_command
 
 __all__ = ["main", "run"]
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     add_caseload_command(sub)
     add_policy_commands(sub)
     add_report_commands(sub)
+    add_serve_command(sub)
     return parser
 
 

@@ -20,9 +20,9 @@ from ._checks import Inherited, merge_layers, resolved_problems
 from ._model import DocumentInfo, Policy, Rule, Source, Version
 from ._rule_builder import build_rules, default_alternative_id
 from ._schema import schema_problems
-from ._yaml import POLICY_LIMITS, Document, load_document
+from ._yaml import POLICY_LIMITS, Document, load_document, parse_text
 
-__all__ = ["load_policy", "locate_policy", "check_policy_file"]
+__all__ = ["load_policy", "locate_policy", "check_policy_file", "check_policy_text"]
 
 
 def locate_policy(id_or_path: str | Path, beside: Path | None = None) -> Path:
@@ -67,6 +67,20 @@ def check_policy_file(path: str | Path) -> list[Problem]:
     return []
 
 
+def check_policy_text(text: str, name: str, beside: Path | None = None) -> list[Problem]:
+    """Every problem in a policy given as text (an upload), without raising.
+
+    Its ``extends`` may name a bundled policy, or one in the folder ``beside``, by
+    id only: no path in the text is read. Parsed with the same safe loader and
+    limits as a policy file; problems name the text ``name``.
+    """
+    try:
+        _load(Path(name), chain=(), text=text, beside=beside)
+    except PolicyError as exc:
+        return list(exc.problems)
+    return []
+
+
 def _shown(path: Path) -> str:
     """Bundled policies are named policies/<id>.yaml wherever the package is installed."""
     try:
@@ -77,8 +91,11 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
-def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
-    doc, problems = load_document(path, POLICY_LIMITS, shown=_shown(path))
+def _load(path: Path, chain: tuple[Path, ...], text: str | None = None, beside: Path | None = None) -> Policy:
+    if text is None:
+        doc, problems = load_document(path, POLICY_LIMITS, shown=_shown(path))
+    else:  # an upload: its parents are found by id only, in ``beside`` or among the bundled
+        doc, problems = parse_text(text, str(path), POLICY_LIMITS)
     if doc is None or any(p.code == "yaml-tag" for p in problems):
         # A refused tag leaves a hole in the data: report it alone.
         raise PolicyError(problems)
@@ -93,7 +110,10 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Policy:
     parent: Policy | None = None
     extends = doc.data.get("extends")
     if extends is not None and ("extends",) not in bad_paths:
-        parent = _load_parent(doc, extends, path, chain, problems)
+        if text is not None:
+            parent = _load_parent_by_id(doc, extends, beside, problems)
+        else:
+            parent = _load_parent(doc, extends, path, chain, problems)
         if parent is None:
             raise PolicyError(problems + semantic)
     # A policy builds on its parent's latest version (versions are resolved within one file).
@@ -239,6 +259,27 @@ def _load_parent(
         problems.append(
             doc.problem(("extends",), f"the policy it extends ({parent_path}) has problems, listed below", code="extends")
         )
+        problems.extend(exc.problems)
+        return None
+
+
+def _load_parent_by_id(doc: Document, extends: str, beside: Path | None, problems: list[Problem]) -> Policy | None:
+    """The parent of a policy given as text: a bundled id or a policy in ``beside``, never a path."""
+    fix = "give the id of a bundled policy (reviewrules policies) or of a policy in the server's policy folder"
+    if extends.endswith((".yaml", ".yml", ".json")) or "/" in extends or "\\" in extends or extends.startswith("."):
+        message = f"'{extends}' is a path: a policy given as text extends a policy by its id only"
+        problems.append(doc.problem(("extends",), message, code="extends", hint=fix))
+        return None
+    sibling = beside / f"{extends}.yaml" if beside is not None else None
+    parent_path = sibling if sibling is not None and sibling.is_file() else bundled_policy_path(extends)
+    if parent_path is None:
+        message = f"no policy '{extends}' to extend (bundled: {', '.join(bundled_policy_ids())})"
+        problems.append(doc.problem(("extends",), message, code="extends", hint=fix))
+        return None
+    try:
+        return _load(parent_path, chain=())
+    except PolicyError as exc:
+        problems.append(doc.problem(("extends",), f"the policy it extends ({extends}) has problems, listed below", code="extends"))
         problems.extend(exc.problems)
         return None
 
