@@ -39,6 +39,7 @@ HINTS: dict[str, str] = {
     # Policies
     "schema": "see docs/policy-format.md or docs/case-format.md for the fields and values allowed here",
     "duplicate-rule": "rename one of the rules, or merge them",
+    "duplicate-policy": "each policy the server answers with needs its own id: rename one (its id:)",
     "offset": "write a number, a unit and before/after, e.g. '10 working days before'",
     "offset-unit": "add the unit the document uses: '20 working days after' or '20 days after'",
     "unknown-event": "use an event type from docs/case-format.md",

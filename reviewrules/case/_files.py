@@ -216,8 +216,9 @@ def _attribute(problem: Problem, prefix: tuple[str | int, ...], child_id: str | 
 
 
 def _ref_location(ref: Any, file: str, line: int | None, column: int | None) -> tuple[str, int | None, int | None]:
-    """Where a ref of the form ``file:line`` or ``file:line:column`` points, if it is one."""
-    if not isinstance(ref, str):
+    """Where a ref of the form ``file.csv:line`` or ``file.xml:line:column`` points (as the 903
+    importer writes them); any other ref is an id in the caller's own system, not a place."""
+    if not isinstance(ref, str) or not any(f"{suffix}:" in ref.lower() for suffix in (".csv", ".xml")):
         return file, line, column
     parts = ref.rsplit(":", 2)
     if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():

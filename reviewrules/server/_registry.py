@@ -109,8 +109,7 @@ def load_policy_set(folder: Path | None) -> tuple[PolicySet | None, list[Problem
                         f"policy id '{policy.id}' is taken by {where}; give this policy its own id",
                         file=path.name,
                         path=("id",),
-                        code="invalid",  # docs/errors.md has no code of its own for it yet
-                        hint="each policy the server answers with needs its own id",
+                        code="duplicate-policy",
                     )
                 )
                 continue
