@@ -32,6 +32,7 @@ __all__ = [
     "UNITS",
     "due_date",
     "today",
+    "date_in_england",
     "DIRECTIONS",
     "Shift",
     "is_working_day",
@@ -50,9 +51,19 @@ UNITS = ("working_days", "days", "weeks", "months")
 ENGLAND = "Europe/London"
 
 
+def date_in_england(moment: datetime) -> date:
+    """The date in England (Europe/London, GMT or BST) at an aware ``moment``: what "today"
+    means for an English authority wherever the machine's clock is set."""
+    if moment.tzinfo is None:
+        raise ValueError("the moment needs a time zone: a naive time could be any day in England")
+    return moment.astimezone(ZoneInfo(ENGLAND)).date()
+
+
 def today() -> date:
-    """Today's date in England (Europe/London), the default as-of date."""
-    return datetime.now(ZoneInfo(ENGLAND)).date()
+    """Today's date in England, the default as-of date (not the machine's time zone's)."""
+    return date_in_england(datetime.now(ZoneInfo(ENGLAND)))
+
+
 DIRECTIONS = ("before", "after")
 
 

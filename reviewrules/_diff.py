@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, TextIO
 
 from ._calendar import today
 from ._evaluate import _runner, evaluate_or_refuse
@@ -91,13 +91,18 @@ def _is_scenario(path: Path) -> bool:
     return head.startswith("scenario:") or "\nscenario:" in head
 
 
-def corpus_from(paths: Iterable[Path], as_of: date | None, root: Path | None = None) -> Iterator[CorpusCase]:
+def corpus_from(
+    paths: Iterable[Path], as_of: date | None, root: Path | None = None, stdin: TextIO | None = None
+) -> Iterator[CorpusCase]:
     """The cases to compare on: scenario files (each with its own as-of date) and anything
     ``caseload`` reads (case files, JSON Lines, SSDA903 returns), as of ``as_of`` (default
     today). Names are relative to ``root`` where they lie below it."""
     day = as_of or today()
     others: list[str] = []
     for path in paths:
+        if str(path) == "-":  # standard input: case documents or JSON Lines, as caseload reads it
+            others.append("-")
+            continue
         found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in found:
             if _is_scenario(file):
@@ -107,7 +112,7 @@ def corpus_from(paths: Iterable[Path], as_of: date | None, root: Path | None = N
         if not path.is_dir() and not _is_scenario(path):
             others.append(str(path))
     if others:
-        for item in read_cases(others):
+        for item in read_cases(others, stdin=stdin):
             yield CorpusCase(_relative(item.file, root), item, day)
 
 

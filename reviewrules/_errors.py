@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 
-# How to fix each kind of problem: one stable code each, listed in docs/errors.md.
+# How to fix each kind of problem: one stable code each, listed in docs/errors.md
+# ('reviewrules docs errors'). A hint names only what an installed user can open.
 HINTS: dict[str, str] = {
     # Reading files
     "not-found": "check the path, or run 'reviewrules policies' for the bundled ids",
@@ -37,14 +38,14 @@ HINTS: dict[str, str] = {
     "yaml-tag": "remove the tag (the '!!...' word) and write the plain value: only plain YAML is read",
     "unknown-file": "a policy has id, document and rules; a case file has child and events, or children",
     # Policies
-    "schema": "see docs/policy-format.md or docs/case-format.md for the fields and values allowed here",
+    "schema": "run 'reviewrules docs policy-format' (a policy) or 'reviewrules docs case-format' (a case) for the fields and values allowed here",
     "duplicate-rule": "rename one of the rules, or merge them",
     "duplicate-policy": "each policy the server answers with needs its own id: rename one (its id:)",
     "offset": "write a number, a unit and before/after, e.g. '10 working days before'",
     "offset-unit": "add the unit the document uses: '20 working days after' or '20 days after'",
-    "unknown-event": "use an event type from docs/case-format.md",
-    "unknown-field": "use a field the event or obligation has (docs/policy-format.md, 'when')",
-    "unknown-category": "use a significant_event category from docs/case-format.md",
+    "unknown-event": "use an event type listed in 'reviewrules docs case-format'",
+    "unknown-field": "use a field the event or obligation has ('reviewrules docs policy-format', under 'when')",
+    "unknown-category": "use a significant_event category listed in 'reviewrules docs case-format'",
     "unknown-kind": "fix the spelling, or declare the kind under kinds: with its meaning",
     "when": "name exactly one of event, obligation or escalation, and only the conditions that fit it",
     "anchor": "count from a date the trigger has: event or {birthday: N} for events; due, done or review_date for obligations",
@@ -79,12 +80,12 @@ HINTS: dict[str, str] = {
     "task-review": "add review: N to say which review the task belongs to",
     # Evaluation and arguments
     "runaway": "check for rules that keep triggering each other (reviewrules validate)",
-    "usage": "see reviewrules --help",
+    "usage": "run 'reviewrules --help', or 'reviewrules COMMAND --help'",
     "backend": "use backend 'python' (or 'auto') on this Python",
     "invalid": "see the message",
     # SSDA903 returns
     "bad-xml": "save the return as the DfE's XML (root EXPSSDA903, no DOCTYPE), or give its CSV tables instead",
-    "unknown-table": "give the file exactly one 903 table's columns (docs/ssda903.md lists them), or leave it out",
+    "unknown-table": "give the file exactly one 903 table's columns ('reviewrules docs ssda903' lists them), or leave it out",
     "table-not-mapped": "nothing to do: this table does not affect review deadlines",
     "duplicate-table": "keep one file per table in each return (or give each year its own folder or year in the name)",
     "collection-year-unknown": "put the year in the file names (e.g. 2019-20_episodes.csv) or give collection_year",
@@ -96,7 +97,7 @@ HINTS: dict[str, str] = {
     "two-digit-year": "write the year with four digits: dd/mm/yyyy",
     "missing-value": "fill in the value; the 903 requires it",
     "dec-before-decom": "correct DEC or DECOM: an episode ends on or after the day it starts",
-    "unknown-code": "use a code from the 903 code lists (docs/ssda903.md)",
+    "unknown-code": "use a code from the 903 code lists ('reviewrules docs ssda903')",
     "duplicate-row": "keep one row for this record (the newest return's is used)",
     "start-unknown": "load the earlier years' returns back to the child's RNE S episode",
     "end-unknown": "give the episode its real DEC and REC",
@@ -141,7 +142,9 @@ class Problem:
     event: int | None = None
     hint: str | None = None
 
-    def render(self) -> str:
+    def render(self, severity: str | None = None) -> str:
+        """``file:line:col: child C, event N: rule R: $.path: message``, with what is known;
+        ``severity`` ("warning", "refused") goes after the location, before the message."""
         parts: list[str] = []
         if self.file is not None:
             loc = self.file
@@ -162,7 +165,7 @@ class Problem:
         text = self.message
         if self.hint:
             text += f" ({self.hint})"
-        parts.append(text)
+        parts.append(f"{severity}: {text}" if severity else text)
         return ": ".join(parts)
 
     @property

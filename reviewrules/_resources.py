@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "policies_dir",
     "schemas_dir",
+    "docs_dir",
     "bundled_scenarios_dir",
     "load_schema",
     "bundled_policy_path",
@@ -37,6 +38,11 @@ def policies_dir() -> Path:
 
 def schemas_dir() -> Path:
     return _find("schemas")
+
+
+def docs_dir() -> Path:
+    """The documentation pages (docs/ in a checkout), shipped in the package for ``reviewrules docs``."""
+    return _find("docs")
 
 
 def bundled_scenarios_dir() -> Path:

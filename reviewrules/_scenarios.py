@@ -36,7 +36,7 @@ from .engine._result import Result
 from .policy._loading import load_policy, locate_policy
 from .policy._model import Policy, Rule
 from .policy._schema import schema_problems
-from .policy._yaml import Document, load_document
+from .policy._yaml import Document, load_document, parse_text
 
 __all__ = ["Scenario", "ScenarioOutcome", "ScenarioReport", "load_scenario", "run_scenario", "run_scenarios", "find_scenarios"]
 
@@ -76,21 +76,23 @@ def find_scenarios(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".yaml", ".yml")))
         else:
             found.append(path)
     return found
 
 
-def load_scenario(path: str | Path, policy_cache: dict[str, Policy] | None = None) -> Scenario:
-    doc, problems = load_document(path)
+def load_scenario(path: str | Path, policy_cache: dict[str, Policy] | None = None, text: str | None = None) -> Scenario:
+    """One scenario file (or its ``text``, as from standard input: its policy is then found
+    from the working directory)."""
+    doc, problems = load_document(path) if text is None else parse_text(text, str(path))
     if doc is None:
         raise ReviewRulesError(problems)
     problems = schema_problems(doc, "scenario")
     if problems:
         raise ReviewRulesError(problems)
     data = doc.data
-    base = Path(path).parent
+    base = Path(path).parent if text is None else Path.cwd()
     policy_ref = data["policy"]
     located = str(locate_policy(policy_ref, beside=base))
     cache = policy_cache if policy_cache is not None else {}
@@ -212,13 +214,17 @@ class ScenarioReport:
         return gaps
 
 
-def run_scenarios(paths: Iterable[Path], backend: str = "auto") -> ScenarioReport:
+def run_scenarios(paths: Iterable[Path], backend: str = "auto", stdin_text: str | None = None) -> ScenarioReport:
+    """Run scenario files; a path ``-`` is the scenario in ``stdin_text``."""
     cache: dict[str, Policy] = {}
     outcomes: list[ScenarioOutcome] = []
     problems: list[str] = []
     for path in paths:
         try:
-            scenario = load_scenario(path, cache)
+            if str(path) == "-":
+                scenario = load_scenario("<stdin>", cache, text=stdin_text or "")
+            else:
+                scenario = load_scenario(path, cache)
         except ReviewRulesError as exc:
             problems.extend(exc.lines())
             continue

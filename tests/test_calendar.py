@@ -127,3 +127,24 @@ def test_unknown_unit_is_refused():
 
 def test_add_months_returns_a_new_date():
     assert add_months(date(2025, 1, 15), 1).end == date(2025, 2, 15)
+
+
+def test_today_is_the_date_in_england_not_on_kiritimati():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from reviewrules._calendar import date_in_england
+
+    # 00:30 on 2 December on Kiritimati (UTC+14) is 10:30 GMT on 1 December.
+    assert date_in_england(datetime(2026, 12, 2, 0, 30, tzinfo=ZoneInfo("Pacific/Kiritimati"))) == date(2026, 12, 1)
+    # 23:30 UTC on 30 June is 00:30 BST on 1 July.
+    assert date_in_england(datetime(2025, 6, 30, 23, 30, tzinfo=ZoneInfo("UTC"))) == date(2025, 7, 1)
+
+
+def test_a_moment_without_a_time_zone_is_refused_not_guessed():
+    from datetime import datetime
+
+    from reviewrules._calendar import date_in_england
+
+    with pytest.raises(ValueError, match="needs a time zone"):
+        date_in_england(datetime(2025, 6, 30, 23, 30))

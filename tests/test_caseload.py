@@ -44,10 +44,10 @@ def test_every_child_in_is_evaluated_or_refused_and_the_last_line_says_so():
     code, _, err = run("caseload", "-", "--policy", "england", "--as-of", "2025-06-01", stdin=LINES)
     lines = err.splitlines()
     assert lines[-1] == "2 children evaluated, 2 refused"
-    refused = [line for line in lines if line.startswith("refused: ")]
+    refused = [line for line in lines if ": refused: " in line]
     assert refused == [
-        "refused: <stdin>:2: child C-3, event 1: $.events[0].date: impossible date '2025-02-30' (no such day)",
-        "refused: <stdin>:3: not valid JSON: Expecting value: line 1 column 1 (char 0)",
+        "<stdin>:2: child C-3, event 1: $.events[0].date: refused: impossible date '2025-02-30' (no such day)",
+        "<stdin>:3: refused: not valid JSON: Expecting value: line 1 column 1 (char 0)",
     ]
 
 
@@ -116,7 +116,7 @@ def test_a_yaml_caseload_is_read_child_by_child_and_a_bad_child_does_not_stop_it
     )
     code, out, err = run("caseload", str(path), "-p", "england", "--as-of", "2025-06-01")
     assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["A-1", "A-1", "B-2"]
-    assert f"refused: {path}:5:60: child X-9, event 1: $.children[1].events[0].colour: unknown field 'colour'" in err
+    assert f"{path}:5:60: child X-9, event 1: $.children[1].events[0].colour: refused: unknown field 'colour'" in err
     assert err.splitlines()[-1] == "2 children evaluated, 1 refused"
     assert code == 1
 
@@ -132,7 +132,7 @@ def test_the_same_child_twice_in_a_run_is_refused_the_second_time(tmp_path):
 def test_a_warning_is_reported_with_its_child_and_line_and_refuses_nobody():
     case = {**A, "events": A["events"] + [{"type": "task_completed", "date": "2025-03-01", "task": "post.minutes", "review": 1}]}
     code, _, err = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", stdin=json.dumps(case) + "\n")
-    assert "warning: <stdin>:1: child A-1, event 3: $.events[2].task: task 'post.minutes' is not an obligation kind" in err
+    assert "<stdin>:1: child A-1, event 3: $.events[2].task: warning: task 'post.minutes' is not an obligation kind" in err
     assert code == 0
     code, _, err = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", "--strict", stdin=json.dumps(case) + "\n")
     assert err.splitlines()[-1] == "0 children evaluated, 1 refused" and code == 1
@@ -140,7 +140,7 @@ def test_a_warning_is_reported_with_its_child_and_line_and_refuses_nobody():
 
 def test_nothing_to_read_exits_2_and_a_bad_argument_says_what_is_allowed(tmp_path):
     code, _, err = run("caseload", str(tmp_path / "missing.jsonl"), "-p", "england")
-    assert code == 2 and "missing.jsonl: no such file" in err and err.splitlines()[-1] == "0 children evaluated, 0 refused"
+    assert code == 2 and "missing.jsonl: error: no such file" in err and err.splitlines()[-1] == "0 children evaluated, 0 refused"
     code, _, err = run("caseload", "-", "-p", "england", "--status", "late-ish", stdin=LINES)
     assert code == 2 and "--status late-ish: not a status (allowed: pending, overdue, met, late, not_applicable, superseded)" in err
 

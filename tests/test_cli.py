@@ -118,7 +118,7 @@ def test_bad_arguments_exit_2_with_a_single_line(argv, message):
 def test_a_bad_as_of_date_exits_2():
     code, _, err = run("evaluate", str(EXAMPLE), "--policy", "york", "--as-of", "2025-13-01")
     assert code == 2
-    assert "as-of date" in err
+    assert err == "reviewrules evaluate: --as-of: impossible date '2025-13-01' (no such day) (see 'reviewrules evaluate --help')\n"
 
 
 def test_validate_accepts_good_files_and_says_what_they_are():
@@ -135,7 +135,7 @@ def test_validate_reports_every_problem_in_every_file():
     problems = [line for line in err.splitlines() if not line.startswith("    fix: ")]
     assert len(problems) == 4
     assert problems[0].endswith("[schema]")
-    assert err.splitlines()[1].startswith("    fix: see docs/policy-format.md")
+    assert err.splitlines()[1].startswith("    fix: run 'reviewrules docs policy-format'")
 
 
 def test_validate_json_gives_codes_and_locations():
@@ -252,7 +252,7 @@ def test_explain_an_escalation():
 def test_explain_something_that_is_not_there_lists_what_is():
     code, _, err = run("explain", str(EXAMPLE), "-p", "york", "--as-of", "2025-04-01", "-o", "review.third")
     assert code == 2
-    assert "no review.third for child C-0001 (kinds in the result: " in err
+    assert err.startswith("reviewrules explain: --obligation review.third: none for child C-0001 (kinds in the result: ")
 
 
 def test_render_writes_the_procedure_card():
@@ -295,3 +295,141 @@ def test_evaluating_a_scenario_file_says_what_it_is():
     code, _, err = run("evaluate", str(scenario), "--policy", "york")
     assert code == 2
     assert "this is a scenario file, not a case file: run it with 'reviewrules test'" in err
+
+
+# One command line (issue: hardening)
+
+
+def _every_parser():
+    import argparse
+
+    from reviewrules.cli._app import _parser
+
+    root = _parser()
+    sub = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    return [("reviewrules", root)] + sorted(sub.choices.items())
+
+
+def test_every_command_and_every_argument_has_help_text():
+    import argparse
+
+    missing = []
+    for name, parser in _every_parser():
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not action.help:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+    assert missing == []
+
+
+def test_every_command_has_a_one_line_summary_in_the_command_list():
+    import argparse
+
+    from reviewrules.cli._app import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}
+    assert set(helps) == set(sub.choices) and all(helps.values())
+
+
+@pytest.mark.parametrize("option", ["--as-of", "--due-from"])
+def test_a_compact_date_on_the_command_line_is_refused_as_it_is_in_a_case_file(option, tmp_path):
+    command = "caseload" if option == "--due-from" else "evaluate"
+    code, out, err = run(command, str(EXAMPLE), "--policy", "york", "--as-of", "2025-04-01", option, "20250401")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"reviewrules {command}: {option}: must be an ISO date written YYYY-MM-DD, such as 2025-02-03, "
+        f"not '20250401' (see 'reviewrules {command} --help')\n"
+    )
+    case = tmp_path / "compact.yaml"
+    case.write_text("child: {id: C-1}\nevents:\n  - {type: became_looked_after, date: '20250401'}\n")
+    code, _, err = run("evaluate", str(case), "--policy", "york")
+    assert code == 2 and "$.events[0].date" in err and "20250401" in err
+
+
+def test_the_api_refuses_a_compact_as_of_date_too():
+    from reviewrules import ReviewRulesError, evaluate
+
+    with pytest.raises(ReviewRulesError, match="must be an ISO date written YYYY-MM-DD"):
+        evaluate("york", {"child": {"id": "C-1"}, "events": [{"type": "became_looked_after", "date": "2025-02-03"}]}, as_of="20250401")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evaluate", "missing.yaml", "-p", "york"],
+        ["evaluate", str(EXAMPLE), "-p", "nowhere"],
+        ["evaluate", str(EXAMPLE), "-p", "york", "--as-of", "01/04/2025"],
+        ["evaluate", str(EXAMPLE)],
+        ["explain", str(EXAMPLE), "-p", "york", "-o", "review.initial:x"],
+        ["validate", str(INVALID_CASES / "two-starts.yaml")],
+        ["caseload", str(INVALID_CASES / "two-starts.yaml"), "-p", "york", "--as-of", "2025-04-01"],
+        ["show", "york@v1"],
+        ["docs", "nowhere"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_every_error_line_begins_with_where_the_problem_is(argv):
+    code, _, err = run(*argv)
+    assert code in (1, 2)
+    lines = [line for line in err.splitlines() if not line.startswith("    fix:")]
+    assert lines
+    for line in lines:
+        if line.endswith(" refused") and line[0].isdigit():  # the caseload's count, as the contract fixes it
+            continue
+        assert not line.startswith(("reviewrules: error", "error:", "warning:", "refused:")), line
+        where = line.split(": ")[0]
+        assert where.startswith("reviewrules") or where.endswith(".yaml") or ".yaml:" in where or where == "missing.yaml", line
+
+
+def test_a_python_tag_in_a_case_is_refused_with_its_line_and_column_and_nothing_else():
+    code, out, err = run("evaluate", str(INVALID_CASES / "python-tag.yaml"), "-p", "york")
+    assert (code, out) == (2, "")
+    assert err == f"{INVALID_CASES / 'python-tag.yaml'}:4:57: $.events[0].note: tags are not allowed (found !!python/str): write the plain value\n"
+
+
+def test_an_os_system_tag_is_refused_not_dropped(tmp_path):
+    case = tmp_path / "apply.yaml"
+    case.write_text("child: {id: C-1}\nevents: !!python/object/apply:os.system ['echo hello']\n")
+    code, out, err = run("evaluate", str(case), "-p", "york")
+    assert (code, out) == (2, "")
+    assert err == f"{case}:2:9: $.events: tags are not allowed (found !!python/object/apply:os.system): write the plain value\n"
+    assert "unicode string" not in err and "must be an object" not in err
+
+
+def test_a_child_born_in_1990_who_became_looked_after_in_2025_is_refused_as_an_adult(tmp_path):
+    case = tmp_path / "adult.yaml"
+    case.write_text("child: {id: C-1990, dob: 1990-01-01}\nevents:\n  - {type: became_looked_after, date: 2025-02-03}\n")
+    code, out, err = run("evaluate", str(case), "-p", "york", "--as-of", "2025-04-01")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{case}:3:39: child C-1990, event 1: $.events[0].date: became looked after on 2025-02-03, on or after the 18th birthday (2008-01-01)")
+
+
+def test_show_prints_the_file_as_written_and_resolved_spells_out_the_inheritance():
+    code, written, _ = run("show", "caldecott")
+    assert code == 0 and written == (ROOT / "policies" / "caldecott.yaml").read_text()
+    code, resolved, _ = run("show", "caldecott", "--resolved")
+    assert code == 0
+    assert "extends: england" in written and "\nextends:" not in resolved
+    # caldecott inherits england's overdue escalation: the file does not spell it out; resolved does.
+    assert "  # england/review-overdue, defined in policies/england.yaml:" in resolved
+    assert "england/review-overdue" not in written
+
+
+def test_the_default_as_of_date_is_today_in_england_whatever_the_machines_time_zone(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    env = {**os.environ, "TZ": "Pacific/Kiritimati"}
+    before = datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+    done = subprocess.run(
+        [sys.executable, "-m", "reviewrules", "evaluate", str(EXAMPLE), "-p", "york"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    after = datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+    assert json.loads(done.stdout)["as_of"] in (before, after)

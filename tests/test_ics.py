@@ -147,7 +147,7 @@ def test_owner_picks_whose_deadlines_and_an_owner_no_rule_has_is_refused(tmp_pat
     both = events(ics(tmp_path, str(YORK), "--policy", "york", "--as-of", AS_OF, "--owner", "social_worker", "--owner", "iro"))
     assert len(both) == 4
     status, out, err = run(["ics", str(YORK), "--policy", "york", "--owner", "teacher"])
-    assert status == 2 and out == "" and err.startswith("reviewrules: error: --owner teacher: no rule of york has this owner (owners: ")
+    assert status == 2 and out == "" and err.startswith("reviewrules ics: --owner teacher: no rule of york has this owner (owners: ")
 
 
 def test_overdue_adds_what_is_already_late_on_its_past_due_date(tmp_path):

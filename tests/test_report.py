@@ -346,7 +346,7 @@ def test_the_same_inputs_give_a_byte_identical_report_in_another_process(demand,
 
 def test_months_outside_12_to_24_are_refused_in_one_line(tmp_path):
     status, _, err = run(["report", DEMAND, "--policy", "england", "--months", "36", "-o", str(tmp_path / "x.html")])
-    assert status == 2 and err == "reviewrules: error: --months 36: give 12 to 24 months\n"
+    assert status == 2 and err == "reviewrules report: --months 36: give 12 to 24 months\n"
     assert not (tmp_path / "x.html").exists()
 
 
@@ -364,7 +364,7 @@ def test_without_the_report_extra_each_command_says_how_to_install_it_in_one_lin
     status, out, err = run(argv + ["--as-of", "2025-04-01"])
     assert status == 2 and out == ""
     assert err.count("\n") == 1
-    assert "pip install 'reviewrules[report]'" in err and err.startswith("reviewrules: error: ")
+    assert "pip install 'reviewrules[report]'" in err and err.startswith(f"reviewrules {argv[0]}: ")
 
 
 # --- in a real browser ------------------------------------------------------------------------

@@ -288,7 +288,7 @@ def test_the_policy_list_is_the_same_as_the_commands_plus_the_folders_policies(c
 
 def test_one_policy_is_resolved_with_every_inherited_rule_its_version_and_digest(client):
     data = client.get("/v1/policies/york").json()
-    code, out, _ = run_cli("show", "york")
+    code, out, _ = run_cli("show", "york", "--resolved")
     assert (data["id"], data["version"], data["origin"], data["file"]) == ("york", "v47", "bundled", "policies/york.yaml")
     assert data["lineage"] == ["england", "york"]
     assert f"digest {data['digest']}" in out.splitlines()[0]
@@ -720,11 +720,11 @@ def test_serve_without_the_server_extra_says_how_to_install_it_in_one_line(monke
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     code, out, err = run_cli("serve")
     assert (code, out) == (2, "")
-    assert err == "reviewrules: error: the server extra is not installed: pip install 'reviewrules[server]'\n"
+    assert err == "reviewrules serve: the server extra is not installed: pip install 'reviewrules[server]'\n"
 
 
 def test_serve_refuses_a_bad_limit_a_missing_folder_and_a_folder_policy_that_does_not_load(tmp_path):
-    assert run_cli("serve", "--max-cases", "0")[2] == "reviewrules: error: --max-cases must be at least 1, not 0\n"
+    assert run_cli("serve", "--max-cases", "0")[2] == "reviewrules serve: --max-cases: must be at least 1, not 0\n"
     assert "no such folder" in run_cli("serve", "--policies", str(tmp_path / "none"))[2]
     shutil.copy(FIXTURES / "invalid" / "offset-no-unit.yaml", tmp_path / "bad.yaml")
     code, _, err = run_cli("serve", "--policies", str(tmp_path), "--port", "0")

@@ -40,11 +40,12 @@ def test_show_prints_one_version_of_a_versioned_policy():
     assert main(["show", f"{VERSIONED}@v1", "--resolved"], stdout=out, stderr=io.StringIO()) == 0
     assert "offset: 20 working days after" in out.getvalue()
     out = io.StringIO()
-    assert main(["show", str(VERSIONED)], stdout=out, stderr=io.StringIO()) == 0
+    assert main(["show", str(VERSIONED), "--resolved"], stdout=out, stderr=io.StringIO()) == 0
     assert "offset: 20 days after" in out.getvalue()  # the latest version
+    assert "offset: 20 working days after" not in out.getvalue()
 
 
 def test_show_an_unknown_version_exits_2():
     err = io.StringIO()
-    assert main(["show", f"{VERSIONED}@v9"], stdout=io.StringIO(), stderr=err) == 2
+    assert main(["show", f"{VERSIONED}@v9", "--resolved"], stdout=io.StringIO(), stderr=err) == 2
     assert "no version 'v9' (versions: v1, v2)" in err.getvalue()

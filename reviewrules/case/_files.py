@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from .._errors import CaseError, Problem
 from ..policy._schema import schema_problems
-from ..policy._yaml import Document, load_document
+from ..policy._yaml import Document, load_document, parse_text
 from ._history import cut_periods
 from ._model import Case, Event, Refusal, parse_date
 from ._shape import case_shape_ok
@@ -26,6 +26,7 @@ from ._shape import case_shape_ok
 __all__ = [
     "load_cases",
     "load_case_file",
+    "load_case_text",
     "case_from_mapping",
     "case_entry",
     "case_or_refusal",
@@ -59,7 +60,15 @@ def load_cases(path: str | Path, *, on_error: str = "raise") -> list[Any]:
 
 def load_case_file(path: str | Path) -> tuple[list[Case], bool]:
     """The cases in a file, and whether the file lists many children (``children:``)."""
-    doc, problems = load_document(path)
+    return _cases_of(*load_document(path))
+
+
+def load_case_text(text: str, name: str = "<stdin>") -> tuple[list[Case], bool]:
+    """``load_case_file`` for a case document given as text (standard input), named ``name``."""
+    return _cases_of(*parse_text(text, name))
+
+
+def _cases_of(doc: Document | None, problems: list[Problem]) -> tuple[list[Case], bool]:
     if doc is None or refused_tags(problems):
         raise CaseError(problems)
     cases, more = cases_from_document(doc)

@@ -7,6 +7,7 @@ belongs to it. A case holds every period of the child's history.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,12 +23,17 @@ def parse_date(text: Any) -> date:
         return text
     if not isinstance(text, str):
         raise ValueError(f"must be an ISO date such as 2025-02-03, not {text!r}")
+    # Only YYYY-MM-DD, as case files are checked: date.fromisoformat alone would also take
+    # 20250401 and 2025-W14-2, so a command-line date would be read where a case date is refused.
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"must be an ISO date written YYYY-MM-DD, such as 2025-02-03, not '{text}'")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
-            raise ValueError(f"impossible date '{text}' (no such day)") from None
-        raise ValueError(f"must be an ISO date such as 2025-02-03, not '{text}'") from None
+        raise ValueError(f"impossible date '{text}' (no such day)") from None
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def birthday(dob: date, years: int) -> date:
@@ -82,11 +88,11 @@ class CaseWarning:
     def render(self, child: str | None = None, file: str | None = None) -> str:
         """One line for standard error, located like a problem."""
         if self.problem is not None:
-            return f"warning: {self.problem.render()}"
+            return self.problem.render("warning")
         where = [p for p in (file, f"child {child}" if child else None) if p]
         if self.event is not None and where:
             where[-1] += f", event {self.event}"
-        return "warning: " + ": ".join(where + [f"{self.message} [{self.code}]"])
+        return ": ".join(where + [f"warning: {self.message} [{self.code}]"])
 
 
 @dataclass(frozen=True)
@@ -139,8 +145,8 @@ class Refusal:
     file: str | None = None
     line: int | None = None
 
-    def lines(self) -> list[str]:
-        return [p.render() for p in self.problems]
+    def lines(self, severity: str | None = None) -> list[str]:
+        return [p.render(severity) for p in self.problems]
 
     def to_dict(self) -> dict[str, Any]:
         return {"child": self.child, "refused": [p.to_dict() for p in self.problems]}

@@ -4,7 +4,7 @@ Each path is a case file (YAML or JSON: one child, or many under ``children``),
 a JSON Lines file (``.jsonl``: one case a line), a folder of them (read
 recursively, in name order), or an SSDA903 return (CSV files or XML, in folders
 or given one by one; every 903 file of a run is read together, so that several
-years merge). ``-`` reads JSON Lines from standard input.
+years merge). ``-`` reads standard input: JSON Lines, or one case document (YAML or JSON).
 
 Every child read comes out as a ``Case`` or a ``Refusal``: nothing is lost. What
 belongs to no child (a file that cannot be read, a 903 table left out) is in
@@ -13,6 +13,8 @@ belongs to no child (a file that cannot be read, a 903 table left out) is in
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import sys
 from dataclasses import replace
@@ -25,7 +27,7 @@ from ._files import case_entry, case_or_refusal
 from ._model import Case, CaseWarning, Refusal
 from ._ssda903 import build_slice, read_903
 
-__all__ = ["CaseReader", "Unit", "build_unit", "read_cases", "load_903", "CASE_SUFFIXES", "SSDA903_SUFFIXES"]
+__all__ = ["CaseReader", "Unit", "build_unit", "read_cases", "load_903", "CASE_SUFFIXES", "LINES_SUFFIXES", "SSDA903_SUFFIXES", "is_json_line"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -103,7 +105,7 @@ class CaseReader:
         in this process or a worker's): a JSON line, a 903 child's rows, or a case already read."""
         for kind, where in self._sources():
             if kind == "lines":
-                yield from self._lines(where)
+                yield from self._stdin() if where == "-" else self._lines(where)
             elif kind == "case":
                 yield from (("built", item) for item in self._case_file(where))
             else:
@@ -133,10 +135,32 @@ class CaseReader:
         self._seen[item.child_id] = where
         return item
 
-    def _lines(self, where: str) -> Iterator[Unit]:
+    def _stdin(self) -> Iterator[Unit]:
+        """Standard input: JSON Lines (a first line that is a whole JSON object), else one case
+        document, YAML or JSON, as a case file holds (read whole: it is not a stream)."""
+        handle: Any = self.stdin if self.stdin is not None else sys.stdin
+        head: list[str] = []
+        try:
+            for line in handle:
+                head.append(line)
+                if line.strip():
+                    break
+            if head and is_json_line(head[-1]):
+                yield from self._lines("-", itertools.chain(head, handle))
+                return
+            text = "".join(head) + handle.read()
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file="<stdin>", code="unreadable"))
+            return
+        if not text.strip():
+            self.problems.append(Problem("nothing on standard input", file="<stdin>", code="empty"))
+            return
+        yield from (("built", item) for item in self._case_stream(io.StringIO(text), "<stdin>"))
+
+    def _lines(self, where: str, stream: Iterable[str] | None = None) -> Iterator[Unit]:
         """JSON Lines: one case a line; a line that is not JSON is a refusal of the child it held."""
-        if where == "-":
-            handle: Any = self.stdin if self.stdin is not None else sys.stdin
+        if stream is not None:
+            handle: Any = stream
             name = "<stdin>"
         else:
             handle, problems = open_checked(where, _NO_LIMIT, where)
@@ -152,7 +176,7 @@ class CaseReader:
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file=name, code="unreadable"))
         finally:
-            if handle is not self.stdin and handle is not sys.stdin:
+            if stream is None:
                 handle.close()
 
     def _case_file(self, where: str) -> Iterator[Case | Refusal]:
@@ -161,22 +185,25 @@ class CaseReader:
         if handle is None:
             self.problems += problems
             return
-        self.files += 1
         with handle:
-            pending: list[Problem] = []
-            count = 0
-            for kind, part in iter_parts(handle, where, DEFAULT_LIMITS):
-                if kind == "problem":
-                    pending.append(part)
-                    continue
-                if kind == "child":
-                    yield _child(part, ("children", count), pending)
-                    count += 1
-                    pending = []
-                    continue
-                yield from self._rest(part, pending, where)
+            yield from self._case_stream(handle, where)
+
+    def _case_stream(self, handle: Any, where: str) -> Iterator[Case | Refusal]:
+        self.files += 1
+        pending: list[Problem] = []
+        count = 0
+        for kind, part in iter_parts(handle, where, DEFAULT_LIMITS):
+            if kind == "problem":
+                pending.append(part)
+                continue
+            if kind == "child":
+                yield _child(part, ("children", count), pending)
+                count += 1
                 pending = []
-            self.problems += pending
+                continue
+            yield from self._rest(part, pending, where)
+            pending = []
+        self.problems += pending
 
     def _rest(self, doc: Document, pending: list[Problem], where: str) -> Iterator[Case | Refusal]:
         """The top of a case file: one child, or what lies beside ``children``."""
@@ -215,6 +242,18 @@ class CaseReader:
             yield ("903", context, part)
         self.files += found.stats.files_read
         self.problems += found.problems
+
+
+def is_json_line(line: str) -> bool:
+    """Whether a line is a whole JSON object: the first line of JSON Lines, not of a YAML or
+    pretty-printed JSON document."""
+    text = line.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return False
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 _NO_LIMIT = replace(DEFAULT_LIMITS, max_bytes=1 << 62)  # read a stream of any length, one child at a time

@@ -24,7 +24,7 @@ from ..output._records import ChildRecord, Rendering, render
 from ..output._summary import CaseloadSummary
 from ..output._tables import ObligationFilter, csv_header, jsonl_header, rules_index
 from ..policy._model import Policy
-from ._common import UsageError, policy_arg
+from ._common import UsageError, iso_date, policy_arg
 from ._inputs import add_caseload_inputs, finish_run, reader_for
 
 __all__ = ["add_caseload_command"]
@@ -45,8 +45,8 @@ def add_caseload_command(sub: argparse._SubParsersAction) -> None:
     ca.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     ca.add_argument("--status", action="append", metavar="STATUS", help="only obligations with this status (repeatable)")
     ca.add_argument("--kind", action="append", metavar="PREFIX", help="only obligation kinds starting with PREFIX, e.g. review. (repeatable)")
-    ca.add_argument("--due-from", metavar="DATE", help="only obligations due on or after DATE")
-    ca.add_argument("--due-to", metavar="DATE", help="only obligations due on or before DATE")
+    ca.add_argument("--due-from", type=iso_date, metavar="YYYY-MM-DD", help="only obligations due on or after this date")
+    ca.add_argument("--due-to", type=iso_date, metavar="YYYY-MM-DD", help="only obligations due on or before this date")
     ca.add_argument("--sources", action="store_true", help="jsonl/json: give each item its quoted source, not once per run")
     ca.add_argument(
         "--order",
@@ -74,8 +74,7 @@ def _filter(args: argparse.Namespace) -> ObligationFilter:
         if bad:
             raise UsageError(f"--status {bad[0]}: not a status (allowed: {', '.join(STATUSES)})")
         statuses = frozenset(args.status)
-    due_from = _as_date(args.due_from) if args.due_from else None
-    due_to = _as_date(args.due_to) if args.due_to else None
+    due_from, due_to = args.due_from, args.due_to
     return ObligationFilter(statuses, tuple(args.kind) if args.kind else None, due_from, due_to)
 
 
@@ -109,7 +108,7 @@ class _Errors:
 
 
 def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    policy = policy_arg(args.policy, args.reading)
+    policy = policy_arg(args.policy, args.reading, args.stdin)
     keep = _filter(args)
     as_of = _as_date(args.as_of)
     jobs = available_cores() if args.jobs is None else args.jobs

@@ -23,7 +23,7 @@ from ..output._report_data import DEFAULT_MONTHS, MONTHS_RANGE, MonthlyReviews, 
 from ..output._report_env import MissingExtra, require
 from ..output._summary import CaseloadSummary
 from ..policy._model import Policy
-from ._common import EXIT_OK, UsageError, policy_arg
+from ._common import BACKEND_HELP, EXIT_OK, POLICY_HELP, UsageError, add_as_of, policy_arg
 from ._inputs import LOST as _LOST
 from ._inputs import add_caseload_inputs, finish_run, reader_for
 
@@ -72,11 +72,11 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
         "escalations and notices on a time axis; each mark links to its rule and quoted source in the tables below.",
     )
     rc.add_argument("case", metavar="CASE", help="a case file, JSON Lines file or SSDA903 return (with --child for one of many)")
-    rc.add_argument("--policy", "-p", required=True, help="bundled policy id (york), a policy file, or POLICY@VERSION")
-    rc.add_argument("--as-of", help="evaluate as of this date, YYYY-MM-DD (default: today)")
+    rc.add_argument("--policy", "-p", required=True, help=POLICY_HELP)
+    add_as_of(rc)
     rc.add_argument("--child", help="which child, where the input has many")
     rc.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    rc.add_argument("--backend", choices=BACKENDS, default="auto", help="rules engine (default: auto)")
+    rc.add_argument("--backend", choices=BACKENDS, default="auto", help=BACKEND_HELP)
     rc.set_defaults(handler=_render_case)
 
     ic = sub.add_parser(
@@ -100,8 +100,8 @@ def _evaluated(args: argparse.Namespace, policy: Policy, reader: CaseReader, err
     for item in evaluate_many(policy, reader, _as_date(args.as_of), backend=args.backend, on_error="report", strict=args.strict):
         if isinstance(item, Refusal):
             counts[1] += 1
-            for line in item.lines():
-                err.write(f"refused: {line}\n")
+            for line in item.lines("refused"):
+                err.write(line + "\n")
         else:
             counts[0] += 1
         yield item
@@ -152,7 +152,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..output._report import render_report
     except MissingExtra as exc:
         raise missing_extra(exc) from None
-    policy = policy_arg(args.policy, args.reading)
+    policy = policy_arg(args.policy, args.reading, args.stdin)
     as_of = _as_date(args.as_of)
     reader = _reader(args)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
@@ -181,7 +181,7 @@ def _ics(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..output._ics import calendar_events, render_ics
     except MissingExtra as exc:
         raise missing_extra(exc) from None
-    policy = policy_arg(args.policy, args.reading)
+    policy = policy_arg(args.policy, args.reading, args.stdin)
     if args.owner:
         owners = sorted({r.owner for r in policy.rules if r.owner})
         unknown = [o for o in args.owner if o not in owners]
@@ -232,7 +232,7 @@ def _render_case(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from ..output._timeline import render_case_page
     except MissingExtra as exc:
         raise missing_extra(exc) from None
-    policy = policy_arg(args.policy)
+    policy = policy_arg(args.policy, stdin=args.stdin)
     case = _one_child(args)
     result = evaluate(policy, case, args.as_of, backend=args.backend)
     _write(args, out, render_case_page(result, case, version=version()))

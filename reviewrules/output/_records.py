@@ -55,7 +55,7 @@ def render(options: Rendering, item: Result | Refusal, where: str | None) -> Chi
     part = _summary(options.as_of).part(item)
     fmt = options.fmt
     if isinstance(item, Refusal):
-        lines = tuple(f"refused: {line}" for line in item.lines())
+        lines = tuple(item.lines("refused"))
         text = jsonl_refusal(item) if fmt in ("jsonl", "json") else ""
         return ChildRecord(item.child, where, True, text, part, lines)
     lines = tuple(warning.render(item.child, where) for warning in item.warnings)

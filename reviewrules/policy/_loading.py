@@ -22,7 +22,7 @@ from ._rule_builder import build_rules, default_alternative_id
 from ._schema import schema_problems
 from ._yaml import POLICY_LIMITS, Document, load_document, parse_text
 
-__all__ = ["load_policy", "locate_policy", "check_policy_file", "check_policy_text"]
+__all__ = ["load_policy", "load_policy_text", "locate_policy", "check_policy_file", "check_policy_text"]
 
 
 def locate_policy(id_or_path: str | Path, beside: Path | None = None) -> Path:
@@ -56,6 +56,13 @@ def load_policy(id_or_path: str | Path) -> Policy:
     """Load, check and resolve a policy. Raises PolicyError listing every problem."""
     path = locate_policy(id_or_path)
     return _load(path, chain=())
+
+
+def load_policy_text(text: str, name: str = "<stdin>", beside: Path | None = None) -> Policy:
+    """``load_policy`` for a policy given as text (standard input, an upload), named ``name``.
+
+    Its ``extends`` names a bundled policy, or one in the folder ``beside``, by id only."""
+    return _load(Path(name), chain=(), text=text, beside=beside)
 
 
 def check_policy_file(path: str | Path) -> list[Problem]:

@@ -115,7 +115,7 @@ def _describe(error: ValidationError, root: dict[str, Any]) -> tuple[str, tuple[
     if validator in ("minLength", "minItems", "minProperties"):
         return "must not be empty", path, False
     if validator == "oneOf":
-        return "does not match any of the allowed forms (see docs/policy-format.md)", path, False
+        return "does not match any of the allowed forms (run 'reviewrules docs policy-format')", path, False
     return error.message, path, False
 
 

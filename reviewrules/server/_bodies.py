@@ -116,7 +116,7 @@ def parse_json(text: str) -> Any:
         raise HttpProblem("bad-request", message, [Problem(message, code="yaml")]) from None
 
 
-_FIELDS_FIX = "see docs/service.md or GET /openapi.json for the fields and query parameters each endpoint takes"
+_FIELDS_FIX = "GET /openapi.json (or run 'reviewrules docs service') for the fields and query parameters each endpoint takes"
 
 
 def invalid(message: str, path: Iterable[str | int] = ()) -> HttpProblem:

@@ -34,9 +34,9 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "max_cases", "threads"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be at least 1, not {getattr(self, name)}")
+                raise ValueError(f"{name.replace('_', '-')}: must be at least 1, not {getattr(self, name)}")
         if not self.timeout > 0:
-            raise ValueError(f"timeout must be more than 0 seconds, not {self.timeout}")
+            raise ValueError(f"timeout: must be more than 0 seconds, not {self.timeout}")
 
 
 DEFAULT_LIMITS = Limits()
