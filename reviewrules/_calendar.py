@@ -28,11 +28,15 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from ._errors import CalendarRangeError, Problem
+
 __all__ = [
     "UNITS",
     "due_date",
     "today",
     "date_in_england",
+    "window_end",
+    "months_back",
     "DIRECTIONS",
     "Shift",
     "is_working_day",
@@ -49,6 +53,19 @@ UNITS = ("working_days", "days", "weeks", "months")
 
 # "Today", for an English authority, is today in England, whatever the machine's time zone.
 ENGLAND = "Europe/London"
+
+
+def window_end(day: date, days: int) -> date:
+    """The last day of a window of ``days`` days from ``day`` (what is "due soon"), ending at
+    the calendar's last day when it would run past it: a window, unlike a deadline, may be cut short."""
+    return date.max if date.max.toordinal() - day.toordinal() < days else day + timedelta(days=days)
+
+
+def months_back(day: date, months: int) -> date:
+    """The start of a window of ``months`` months up to ``day`` (what was "held in the last
+    12 months"), from the calendar's first day when it would begin before it."""
+    year = (day.year * 12 + day.month - 1 - months) // 12
+    return date.min if year < 1 else _months(day, -months)
 
 
 def date_in_england(moment: datetime) -> date:
@@ -180,9 +197,23 @@ _BY_UNIT: dict[str, Callable[[date, int, str], Shift]] = {
 
 
 def shift(start: date, amount: int, unit: str, direction: str) -> Shift:
-    """Count ``amount`` ``unit`` before or after ``start`` by the contract's conventions."""
+    """Count ``amount`` ``unit`` before or after ``start`` by the contract's conventions.
+
+    A count that passes 0001-01-01 or 9999-12-31 raises CalendarRangeError: there is no date
+    to give, and a wrong one is never given instead."""
     _check(amount, unit, direction)
-    return _BY_UNIT[unit](start, amount, direction)
+    try:
+        return _BY_UNIT[unit](start, amount, direction)
+    except (OverflowError, ValueError):
+        raise _outside(start, amount, unit, direction) from None
+
+
+def _outside(start: date, amount: int, unit: str, direction: str) -> CalendarRangeError:
+    end = "first day (0001-01-01)" if direction == "before" else "last day (9999-12-31)"
+    words = unit.replace("_", " ")
+    return CalendarRangeError(
+        [Problem(f"{amount} {words} {direction} {start.isoformat()} is past the calendar's {end}", code="calendar-range")]
+    )
 
 
 # --- The same arithmetic, date only, for evaluating a caseload -------------------
@@ -193,7 +224,10 @@ def shift(start: date, amount: int, unit: str, direction: str) -> Shift:
 
 
 class _WorkingDays:
-    """Working days as sorted ordinals, over a span of years that grows as dates need it."""
+    """Working days as sorted ordinals, over a span of years that grows as dates need it.
+
+    The span is at most ``_SPAN`` days: a date far from the others (year 9998 in a mistyped
+    record) moves the table rather than stretching it over thousands of years."""
 
     def __init__(self) -> None:
         self.lo = self.hi = 0  # ordinals covered: [lo, hi]
@@ -201,8 +235,10 @@ class _WorkingDays:
 
     def _cover(self, low: int, high: int) -> None:
         """Make sure every day from ordinal ``low`` to ``high`` is in the table (a year's margin)."""
-        first = date.fromordinal(max(1, min(low, self.lo or low) - 366)).year
-        last = date.fromordinal(max(high, self.hi) + 366).year
+        if self.ordinals and max(high, self.hi) - min(low, self.lo) <= _SPAN:
+            low, high = min(low, self.lo), max(high, self.hi)
+        first = date.fromordinal(max(1, low - 366)).year
+        last = date.fromordinal(min(_LAST, high + 366)).year
         day, end = date(first, 1, 1).toordinal(), date(last, 12, 31).toordinal()
         self.ordinals = [o for o in range(day, end + 1) if is_working_day(date.fromordinal(o))]
         self.lo, self.hi = day, end
@@ -210,15 +246,25 @@ class _WorkingDays:
     def after(self, start: date, amount: int) -> date:
         o = start.toordinal()
         # n working days span at most 2n + 14 calendar days (weekends and a run of holidays).
-        if o < self.lo or o + 2 * amount + 14 > self.hi:
-            self._cover(o, o + 2 * amount + 14)
-        return date.fromordinal(self.ordinals[bisect_right(self.ordinals, o) + amount - 1])
+        if o < self.lo or min(o + 2 * amount + 14, _LAST) > self.hi:
+            self._cover(o, min(o + 2 * amount + 14, _LAST))
+        i = bisect_right(self.ordinals, o) + amount - 1
+        if i >= len(self.ordinals):  # past 9999-12-31
+            raise OverflowError("date value out of range")
+        return date.fromordinal(self.ordinals[i])
 
     def before(self, start: date, amount: int) -> date:
         o = start.toordinal()
-        if o - 2 * amount - 14 < self.lo or o > self.hi:
-            self._cover(o - 2 * amount - 14, o)
-        return date.fromordinal(self.ordinals[bisect_left(self.ordinals, o) - amount])
+        if max(o - 2 * amount - 14, 1) < self.lo or o > self.hi:
+            self._cover(max(o - 2 * amount - 14, 1), o)
+        i = bisect_left(self.ordinals, o) - amount
+        if i < 0:  # before 0001-01-01 (a negative index would wrap round to the table's end)
+            raise OverflowError("date value out of range")
+        return date.fromordinal(self.ordinals[i])
+
+
+_LAST = date.max.toordinal()
+_SPAN = 400 * 366  # days: four centuries of working days, about 100,000 ordinals
 
 
 _WORKING_DAYS = _WorkingDays()
@@ -236,16 +282,19 @@ def due_date(start: date, amount: int, unit: str, direction: str) -> date:
     """The date ``shift`` would give, without the record of what was skipped.
 
     Cached: a caseload asks the same few offsets of the same dates again and again."""
-    if amount <= 0 or isinstance(amount, bool):
+    if amount <= 0 or isinstance(amount, bool) or direction not in DIRECTIONS:
         _check(amount, unit, direction)
     forward = direction == "after"
-    if unit == "working_days":
-        return _WORKING_DAYS.after(start, amount) if forward else _WORKING_DAYS.before(start, amount)
-    if unit == "days":
-        return start + timedelta(days=amount if forward else -amount)
-    if unit == "weeks":
-        return start + timedelta(weeks=amount if forward else -amount)
-    if unit == "months":
-        return _months(start, amount if forward else -amount)
+    try:
+        if unit == "working_days":
+            return _WORKING_DAYS.after(start, amount) if forward else _WORKING_DAYS.before(start, amount)
+        if unit == "days":
+            return start + timedelta(days=amount if forward else -amount)
+        if unit == "weeks":
+            return start + timedelta(weeks=amount if forward else -amount)
+        if unit == "months":
+            return _months(start, amount if forward else -amount)
+    except (OverflowError, ValueError):
+        raise _outside(start, amount, unit, direction) from None
     _check(amount, unit, direction)
     raise AssertionError("unreachable")

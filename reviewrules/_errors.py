@@ -21,6 +21,7 @@ __all__ = [
     "PolicyError",
     "CaseError",
     "EvaluationError",
+    "CalendarRangeError",
     "format_path",
 ]
 
@@ -79,6 +80,7 @@ HINTS: dict[str, str] = {
     "unknown-task": "use an obligation kind of the policy (reviewrules show POLICY lists them)",
     "task-review": "add review: N to say which review the task belongs to",
     # Evaluation and arguments
+    "calendar-range": "correct the date the count starts from: it is at the very end or start of the calendar",
     "runaway": "check for rules that keep triggering each other (reviewrules validate)",
     "usage": "run 'reviewrules --help', or 'reviewrules COMMAND --help'",
     "backend": "use backend 'python' (or 'auto') on this Python",
@@ -214,3 +216,8 @@ class CaseError(ReviewRulesError):
 
 class EvaluationError(ReviewRulesError):
     """Evaluation could not finish (for example, rules that never stop)."""
+
+
+class CalendarRangeError(EvaluationError, OverflowError):
+    """A count passed the first or last day of the calendar (0001-01-01, 9999-12-31): there
+    is no such date to give. An OverflowError too, as date arithmetic's own error is."""

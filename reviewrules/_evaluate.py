@@ -8,13 +8,14 @@ period's start date.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from ._calendar import today
 from ._errors import CaseError, EvaluationError, Problem, ReviewRulesError
-from .case._files import case_from_mapping, case_or_refusal
+from .case._files import case_from_mapping, case_or_refusal, plain_data
 from .case._model import Case, CaseWarning, Refusal, parse_date
 from .engine._collect import collect
 from .engine._compile import CompiledPolicy, compile_policy
@@ -142,7 +143,10 @@ def evaluate_or_refuse(
     if isinstance(case, Refusal):
         return case
     if not isinstance(case, Case):
-        item = case_or_refusal(case, "<case>")
+        try:  # as evaluate() reads a mapping: dates given as date objects are dates
+            item = case_or_refusal(plain_data(case, "<case>"), "<case>")
+        except CaseError as exc:
+            return Refusal(_child_id_of(case), exc.problems, "<case>")
         if isinstance(item, Refusal):
             return item
         case = item
@@ -150,8 +154,15 @@ def evaluate_or_refuse(
         return _evaluate_one(compiled, case, as_of, runner, strict, readings)
     except CaseError as exc:
         return Refusal(case.child_id, exc.problems, case.file, case.line)
-    except EvaluationError as exc:
-        return Refusal(case.child_id, exc.problems, case.file, case.line)
+    except EvaluationError as exc:  # located at the child, as a case's problems are
+        problems = tuple(replace(p, child=p.child or case.child_id, file=p.file or case.file, line=p.line or case.line) for p in exc.problems)
+        return Refusal(case.child_id, problems, case.file, case.line)
+
+
+def _child_id_of(data: object) -> str | None:
+    child = data.get("child") if isinstance(data, Mapping) else None
+    found = child.get("id") if isinstance(child, Mapping) else None
+    return found if isinstance(found, str) else None
 
 
 def _policy_warnings(case: Case, compiled: CompiledPolicy) -> tuple[list[CaseWarning], list[Problem]]:

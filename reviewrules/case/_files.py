@@ -18,9 +18,9 @@ from typing import Any, Mapping
 
 from .._errors import CaseError, Problem
 from ..policy._schema import schema_problems
-from ..policy._yaml import Document, load_document, parse_text
+from ..policy._yaml import DEFAULT_LIMITS, Document, load_document, parse_text
 from ._history import cut_periods
-from ._model import Case, Event, Refusal, parse_date
+from ._model import Case, Event, Refusal, event_order, parse_date
 from ._shape import case_shape_ok
 
 __all__ = [
@@ -96,10 +96,28 @@ def case_from_mapping(data: Mapping[str, Any], name: str = "<case>") -> Case:
 
 def plain_data(data: Any, name: str) -> Any:
     """Case data as JSON would give it: dates as ISO strings; CaseError for anything else."""
+    deep = too_deep(data, name)
+    if deep is not None:
+        raise CaseError([deep])
     try:
         return json.loads(json.dumps(data, default=_iso_dates))
     except (TypeError, ValueError) as exc:
         raise CaseError([Problem(f"case data must be plain JSON-like data: {exc}", file=name, code="case")]) from None
+
+
+def too_deep(data: Any, name: str, line: int | None = None, limit: int = DEFAULT_LIMITS.max_depth) -> Problem | None:
+    """A problem when lists and mappings nest deeper than a case file may (as its YAML is
+    refused past the same depth): checked without recursion, before anything recurses."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return Problem(f"nested more than {limit} levels deep: a case is a few levels of mappings and lists", file=name, line=line, code="too-large")
+        if isinstance(value, Mapping):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (Mapping, list, tuple)))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (Mapping, list, tuple)))
+    return None
 
 
 def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Refusal:
@@ -107,6 +125,9 @@ def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Ref
 
     ``line`` is where the data came from in ``name`` (a JSON Lines line number).
     """
+    deep = too_deep(data, name, line)
+    if deep is not None:
+        return Refusal(_child_id(data), (deep,), name, line)
     values = {(): (line, None)} if line is not None else {}
     items, problems = entries_from_document(Document(data, name, values, {}))
     if problems:
@@ -291,7 +312,7 @@ def _build_case(doc: Document, prefix: tuple[str | int, ...], entry: dict[str, A
         events.append(Event(raw["type"], when, i, tuple(fields), doc.where(prefix + ("events", i))[0] if located else line))
     if problems:
         return Refusal(child_id, tuple(problems), doc.file, line)
-    events.sort(key=lambda e: (e.date, e.index))
+    events.sort(key=event_order)
     periods, warnings, history = cut_periods(events, dob, records_from)
     for found in history:
         problem(found.sub, found.message, found.code, found.event)

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Iterator
 
 from .._vocabulary import AFTER_END_EVENTS, LOOKED_AFTER_UNTIL_AGE
-from ._model import CaseWarning, Event, Period, birthday
+from ._model import CaseWarning, Event, Period, birthday, event_order
 
 __all__ = ["HistoryProblem", "cut_periods"]
 
@@ -42,11 +42,11 @@ class _Open:
     ceased: date | None = None
 
 
-def _order(event: Event) -> tuple[date, int, int]:
+def _order(event: Event) -> tuple[date, int, bool, int]:
     # On one day the period's end comes first (that day belongs to the period that
     # ends), then a new start, then everything else (which then belongs to it).
     rank = 0 if event.type == "ceased_looked_after" else 1 if event.type == "became_looked_after" else 2
-    return (event.date, rank, event.index)
+    return (event.date, rank, *event_order(event)[1:])
 
 
 def cut_periods(
@@ -75,6 +75,16 @@ def cut_periods(
                 None,
             )
         )
+    if dob is not None and dob.year + LOOKED_AFTER_UNTIL_AGE > date.max.year:
+        problems.append(
+            HistoryProblem(
+                f"date of birth {dob}: the 18th birthday would be after {date.max}, the last day of the calendar",
+                ("child", "dob"),
+                "date",
+                None,
+            )
+        )
+        return (), (), problems
     adult_on = birthday(dob, LOOKED_AFTER_UNTIL_AGE) if dob is not None else None
     built: list[_Open] = []
     current: _Open | None = None
@@ -162,7 +172,7 @@ def cut_periods(
     periods: list[Period] = []
     for number, item in enumerate(built, 1):
         complete = records_from is None or item.start.date >= records_from
-        used = sorted(item.events, key=lambda e: (e.date, e.index))
+        used = sorted(item.events, key=event_order)
         if not complete:
             assert records_from is not None
             kept = []

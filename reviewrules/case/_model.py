@@ -14,7 +14,7 @@ from typing import Any
 
 from .._errors import Problem
 
-__all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday"]
+__all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday", "event_order"]
 
 
 def parse_date(text: Any) -> date:
@@ -34,6 +34,13 @@ def parse_date(text: Any) -> date:
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def event_order(event: "Event") -> tuple[date, bool, int]:
+    """Events by date, then as listed, except that a recommendation resolved on the day it is
+    made comes after its making however the two are listed (contract section 1: evaluation
+    sorts events by date, so the listing order of one day must not matter)."""
+    return (event.date, event.type == "recommendation_resolved", event.index)
 
 
 def birthday(dob: date, years: int) -> date:

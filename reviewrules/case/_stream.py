@@ -252,7 +252,7 @@ def is_json_line(line: str) -> bool:
         return False
     try:
         return isinstance(json.loads(text), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -273,6 +273,10 @@ def build_unit(unit: Unit) -> Case | Refusal:
             data = json.loads(text)
         except ValueError as exc:
             return Refusal(None, (Problem(f"not valid JSON: {exc}", file=name, line=number, code="yaml"),), name, number)
+        except RecursionError:  # json.loads recurses once a level: refused as a case file nested too deep is
+            limit = DEFAULT_LIMITS.max_depth
+            problem = Problem(f"nested more than {limit} levels deep: a case is a few levels of mappings and lists", file=name, line=number, code="too-large")
+            return Refusal(None, (problem,), name, number)
         return case_or_refusal(data, name, number)
     (context, name), part = unit[1], unit[2]
     child = build_slice(context, part)

@@ -87,7 +87,8 @@ def main(
     except Exception as exc:  # a bug: say so in one line; the traceback on request
         if os.environ.get("REVIEWRULES_DEBUG"):
             traceback.print_exc(file=err)
-        err.write(f"reviewrules: internal error: {type(exc).__name__}: {exc} (set REVIEWRULES_DEBUG=1 for details)\n")
+        prog = f"reviewrules {command}" if command else "reviewrules"
+        err.write(f"{prog}: internal error: {type(exc).__name__}: {exc} (set REVIEWRULES_DEBUG=1 for details)\n")
         return EXIT_INTERNAL
 
 

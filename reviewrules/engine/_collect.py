@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from .._calendar import Shift, shift
+from .._errors import CalendarRangeError
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
 from ._derive import status_words
@@ -97,7 +98,11 @@ def _readings(fact: Fact) -> list[str]:
     out = []
     for alt, start in fact.alt_starts:
         offset = alt.offset or rule.emit.offset
-        other = shift(start, offset.amount, offset.unit, offset.direction)
+        try:
+            other = shift(start, offset.amount, offset.unit, offset.direction)
+        except CalendarRangeError as exc:  # the other reading has no date; this one does
+            out.append(f"Other reading, '{alt.reading}': {exc.problems[0].message}, so it gives no date")
+            continue
         text = f"Other reading, '{alt.reading}': {other.arithmetic()}"
         if other.end != due:
             gap = abs((other.end - due).days)

@@ -10,11 +10,10 @@ opens offline, prints on A4 and reads on a phone. The same data give the same by
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
+from .._calendar import months_back, window_end
 from ._report_charts import monthly_spec, pending_spec, to_svg
 from ._report_data import ReportData
 from ._report_env import environment, require
@@ -74,8 +73,8 @@ def render_report(data: ReportData, *, command: str, errors_doc: str = ERRORS_DO
         policy=d["policy"] or {"id": "-", "version": None, "digest": "-"},
         as_of=d["as_of"],
         as_of_long=long_date(as_of),
-        since=(as_of - relativedelta(months=12)).isoformat(),
-        soon=(as_of + timedelta(days=DUE_SOON_DAYS)).isoformat(),
+        since=months_back(as_of, 12).isoformat(),
+        soon=window_end(as_of, DUE_SOON_DAYS).isoformat(),
         first_month_long=long_date(data.first_month),
         due_soon_days=DUE_SOON_DAYS,
         attention=_ATTENTION,

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping
 
 from dateutil.relativedelta import relativedelta
 
+from .._calendar import months_back
 from .._errors import HINTS, Problem
 from ..case._model import Refusal
 from ..engine._result import Result
@@ -70,7 +71,7 @@ class MonthlyReviews:
             raise ValueError(f"months must be from {low} to {high}, not {months}")
         self.as_of = as_of
         self.months = months
-        self.first = date(as_of.year, as_of.month, 1) - relativedelta(months=months - 1)
+        self.first = months_back(date(as_of.year, as_of.month, 1), months - 1)
         self.counts: Counter[tuple[str, str, str]] = Counter()  # (month, kind, status)
 
     def month_labels(self) -> list[str]:

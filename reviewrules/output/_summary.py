@@ -22,11 +22,10 @@ Definitions (docs/caseload.md):
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
+from .._calendar import months_back, window_end
 from ..case._model import Refusal
 from ..engine._result import Result
 
@@ -42,8 +41,8 @@ class CaseloadSummary:
     def __init__(self, as_of: date, policy: dict[str, Any] | None = None):
         self.as_of = as_of
         self.policy = policy
-        self.since = as_of - relativedelta(months=_MONTHS_BACK)
-        self.soon = as_of + timedelta(days=DUE_SOON_DAYS)
+        self.since = months_back(as_of, _MONTHS_BACK)
+        self.soon = window_end(as_of, DUE_SOON_DAYS)
         self.evaluated = 0
         self.refused = 0
         self.children_in_care = 0

@@ -29,8 +29,9 @@ def _validator(name: str, definition: str | None = None) -> Draft202012Validator
     return Draft202012Validator(schema)
 
 
-def _suggest(word: str, allowed: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
+def _suggest(word: object, allowed: Iterable[str]) -> str:
+    # A key need not be a string in data given from Python ({1: 2}): compare its spelling.
+    close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
