@@ -67,7 +67,8 @@ class _Worker:
 
     def one(self, item: Case | Refusal) -> ChildRecord:
         s = self.settings
-        where = f"{item.file}:{item.line}" if item.file and item.line else item.file
+        file, line = (item.file, item.line) if isinstance(item, (Case, Refusal)) else (None, None)  # else a mapping
+        where = f"{file}:{line}" if file and line else file
         result = evaluate_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict, s.readings)
         return s.render(result, where)
 

@@ -107,8 +107,13 @@ def evaluate_many(
     on_error: str = "raise",
     strict: bool = False,
     readings: bool = True,
+    jobs: int = 1,
 ) -> Iterator[Any]:
     """Evaluate many children, yielding each result as it is ready (constant memory).
+
+    ``jobs`` above 1 evaluates in that many worker processes, each compiling the policy
+    once; results come back in the order the children were given, the same as with one.
+    Cases given from ``read_cases`` are parsed in the workers too.
 
     ``readings`` and ``strict`` are as for ``evaluate``. With ``on_error="raise"`` (the default) the first child that cannot be
     evaluated raises CaseError. With ``on_error="report"`` that child is yielded as
@@ -118,10 +123,15 @@ def evaluate_many(
     """
     if on_error not in ("raise", "report"):
         raise ReviewRulesError([Problem(f"on_error must be 'raise' or 'report', not {on_error!r}", code="usage")])
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ReviewRulesError([Problem(f"jobs must be a whole number of processes, 1 or more, not {jobs!r}", code="usage")])
     resolved = _as_policy(policy)
-    compiled = compile_policy(resolved)
     day = _as_date(as_of)
     runner = _runner(backend)
+    if jobs > 1:
+        yield from _on_cores(resolved, cases, day, backend, on_error, strict, readings, jobs)
+        return
+    compiled = compile_policy(resolved)
     for case in cases:
         if on_error == "raise":
             if isinstance(case, Refusal):
@@ -129,6 +139,53 @@ def evaluate_many(
             yield _evaluate_one(compiled, _as_case(case), day, runner, strict, readings)
             continue
         yield evaluate_or_refuse(compiled, case, day, runner, strict, readings)
+
+
+def _on_cores(
+    policy: Policy,
+    cases: Iterable[Any],
+    as_of: date,
+    backend: str,
+    on_error: str,
+    strict: bool,
+    readings: bool,
+    jobs: int,
+) -> Iterator[Any]:
+    """``evaluate_many`` in worker processes, in the order given (``_caseload.records``)."""
+    from ._caseload import Settings, records  # it evaluates with this module: imported when used
+    from .case._stream import CaseReader
+
+    read = isinstance(cases, CaseReader)
+    units = cases.units() if read else (("built", case) for case in cases)
+    settings = Settings(policy, as_of, backend, strict, readings, _with_where)
+    seen: dict[str, str | None] = {}
+    for item, where in records(units, settings, jobs):  # type: ignore[misc]
+        if read and isinstance(item, Result) and item.child in seen:  # each child once, as read_cases gives them
+            file, _, line = (where or "").rpartition(":")
+            item = Refusal(
+                item.child,
+                (
+                    Problem(
+                        f"child id '{item.child}' was already read (at {seen[item.child]}); each child needs one entry in a caseload",
+                        file=file or where,
+                        line=int(line) if line.isdigit() else None,
+                        child=item.child,
+                        code="duplicate-child",
+                    ),
+                ),
+                file or where,
+                int(line) if line.isdigit() else None,
+            )
+        elif isinstance(item, Result):
+            seen[item.child] = where
+        if on_error == "raise" and isinstance(item, Refusal):
+            raise CaseError(item.problems)
+        yield item
+
+
+def _with_where(item: Result | Refusal, where: str | None) -> tuple[Result | Refusal, str | None]:
+    """What a worker sends back for ``evaluate_many``: the result itself, and where it was read."""
+    return item, where
 
 
 def evaluate_or_refuse(

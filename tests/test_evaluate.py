@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewrules import Result, evaluate, evaluate_many, load_policy
+from reviewrules import Refusal, Result, evaluate, evaluate_many, load_policy
 from reviewrules.output._json import to_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -346,3 +346,32 @@ def test_a_task_repeating_from_its_last_completion_is_not_met_by_that_completion
     first, second = [o for o in result.obligations if o.kind == "plan.pep_review"]
     assert (first.due, first.status, first.done) == (date(2024, 7, 15), "met", date(2024, 6, 20))
     assert (second.due, second.status, second.done) == (date(2024, 12, 20), "pending", None)
+
+
+def test_evaluate_many_on_two_cores_gives_the_same_results_in_the_same_order(tmp_path):
+    import json as _json
+
+    from reviewrules import read_cases
+    from reviewrules.case._synthetic import synthetic_cases
+
+    cases = list(synthetic_cases(600, seed=3, as_of=date(2025, 11, 1)))  # three batches of 256
+    cases.insert(300, {"child": {"id": "BAD"}, "events": [{"type": "became_looked_after", "date": "2025-02-30"}]})
+    cases.append(cases[0])  # read twice: refused the second time
+    one = list(evaluate_many("york", cases, "2025-11-01", on_error="report"))
+    two = list(evaluate_many("york", cases, "2025-11-01", on_error="report", jobs=2))
+    assert [x.to_dict() for x in two] == [x.to_dict() for x in one]
+    assert [type(x).__name__ for x in two].count("Refusal") == 1  # mappings are not checked for duplicates
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text("".join(_json.dumps(c) + "\n" for c in cases))
+    from_file = list(evaluate_many("york", read_cases(lines), "2025-11-01", on_error="report", jobs=2))
+    refused = [x for x in from_file if isinstance(x, Refusal)]
+    assert [r.problems[0].code for r in refused] == ["date", "duplicate-child"]
+    assert refused[1].problems[0].line == 602
+    assert [x.to_dict() for x in from_file if isinstance(x, Result)] == [x.to_dict() for x in one[:-1] if isinstance(x, Result)]
+
+
+def test_evaluate_many_refuses_a_number_of_jobs_that_is_not_one_or_more():
+    from reviewrules import ReviewRulesError
+
+    with pytest.raises(ReviewRulesError, match="jobs must be a whole number of processes, 1 or more, not 0"):
+        list(evaluate_many("york", [], "2025-11-01", jobs=0))

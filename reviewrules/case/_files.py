@@ -113,11 +113,15 @@ def too_deep(data: Any, name: str, line: int | None = None, limit: int = DEFAULT
         value, depth = stack.pop()
         if depth > limit:
             return Problem(f"nested more than {limit} levels deep: a case is a few levels of mappings and lists", file=name, line=line, code="too-large")
-        if isinstance(value, Mapping):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (Mapping, list, tuple)))
-        elif isinstance(value, (list, tuple)):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, (Mapping, list, tuple)))
+        inside = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else None
+        if inside is None and not isinstance(value, _SCALARS) and isinstance(value, Mapping):
+            inside = value.values()
+        if inside is not None:
+            stack.extend((v, depth + 1) for v in inside if not isinstance(v, _SCALARS))
     return None
+
+
+_SCALARS = (str, int, float, type(None), date)
 
 
 def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Refusal:
@@ -125,9 +129,6 @@ def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Ref
 
     ``line`` is where the data came from in ``name`` (a JSON Lines line number).
     """
-    deep = too_deep(data, name, line)
-    if deep is not None:
-        return Refusal(_child_id(data), (deep,), name, line)
     values = {(): (line, None)} if line is not None else {}
     items, problems = entries_from_document(Document(data, name, values, {}))
     if problems:
@@ -221,6 +222,9 @@ def case_entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case
     """One child's entry (at ``prefix`` in ``doc``): every schema problem in it, else the case built and checked."""
     child_id = _child_id(entry)
     if not case_shape_ok(entry):
+        deep = too_deep(entry, doc.file, doc.where(prefix)[0])
+        if deep is not None:  # before the schema's checks, which recurse a level at a time
+            return Refusal(child_id, (replace(deep, child=child_id),), doc.file, doc.where(prefix)[0])
         problems = [
             _attribute(p, prefix, child_id) for p in schema_problems(doc, "case", definition="case", at=prefix, value=entry)
         ]

@@ -41,11 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_case_commands(sub)
-    add_docs_command(sub)
     add_caseload_command(sub)
     add_policy_commands(sub)
     add_report_commands(sub)
     add_serve_command(sub)
+    add_docs_command(sub)
     return parser
 
 

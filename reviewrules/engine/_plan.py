@@ -54,6 +54,7 @@ class RulePlan:
         "first_version",
         "single_version",
         "single_start",
+        "versions_on",
     )
 
     def __init__(self, rule: Rule, policy: Policy):
@@ -93,6 +94,7 @@ class RulePlan:
         single = len(spans) == 1 and spans[0][1] is None and spans[0][2] is None and self.first_version is not None
         self.single_version = spans[0][0] if single else None
         self.single_start = self.first_version.start if single and self.first_version is not None else None
+        self.versions_on: dict[date, tuple[str | None, str]] = {}  # the version in force on a date, once worked out
 
     def matches(self, fact: Fact) -> bool:
         """The conditions an engine can test on the fact alone."""
@@ -172,6 +174,12 @@ class RulePlan:
 
     def _version(self, on: date) -> tuple[str | None, str]:
         """The version in force on the date counted from (``_derive._version``, without the search)."""
+        found = self.versions_on.get(on)
+        if found is None:
+            found = self.versions_on[on] = self._find_version(on)
+        return found
+
+    def _find_version(self, on: date) -> tuple[str | None, str]:
         for label, start, end in self.rule.in_force:
             if (start is None or start <= on) and (end is None or on < end):
                 first = self.first_version
