@@ -650,3 +650,38 @@ def jsonl_text(draw: st.DrawFn) -> tuple[str, int]:
         lines.append(json.dumps(item, ensure_ascii=draw(st.booleans())))
         objects += isinstance(item, dict)
     return "\n".join(lines) + ("\n" if lines and draw(st.booleans()) else ""), objects
+
+
+# --------------------------------------------------------------------------- Python values
+
+def _with_date_objects(data: Any, flags: list[bool]) -> Any:
+    """ISO date strings turned into ``datetime.date`` objects, where the flags say."""
+    if isinstance(data, dict):
+        return {k: _with_date_objects(v, flags) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_with_date_objects(v, flags) for v in data]
+    if isinstance(data, str) and len(data) == 10 and flags and flags.pop():
+        try:
+            return date.fromisoformat(data)
+        except ValueError:
+            return data
+    return data
+
+
+@st.composite
+def python_mappings(draw: st.DrawFn) -> Any:
+    """What a Python caller may pass evaluate() or evaluate_many(): a history with some of
+    its dates as ``datetime.date`` objects, or one with a key that is not a string."""
+    case = draw(histories(max_periods=2))
+    if draw(st.booleans()):
+        return _with_date_objects(case, draw(st.lists(st.booleans(), min_size=1, max_size=40)))
+    target = draw(st.sampled_from(["top", "child", "event"]))
+    key = draw(st.one_of(st.integers(-2, 3), st.none(), st.booleans(), st.just(1.5)))
+    value = draw(JSON_SCALARS)
+    if target == "top":
+        case[key] = value
+    elif target == "child":
+        case["child"][key] = value
+    else:
+        draw(st.sampled_from(case["events"]))[key] = value
+    return case

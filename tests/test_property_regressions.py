@@ -117,3 +117,41 @@ def test_caseload_reports_a_child_at_the_end_of_the_calendar_and_evaluates_the_o
     assert "internal error" not in err.getvalue()
     assert err.getvalue().rstrip("\n").rsplit("\n", 1)[-1] == "1 children evaluated, 1 refused"
     assert status == 1
+
+
+# --- evaluate_many(on_error="report") reads a mapping differently ------------------------
+
+
+def test_evaluate_many_report_accepts_the_date_objects_evaluate_accepts():
+    # Found by test_evaluate_many_gives_one_result_or_refusal_per_child (python_mappings).
+    # evaluate() and evaluate_many(on_error="raise") read a mapping through plain_data, which
+    # turns datetime.date values into ISO strings; on_error="report" (evaluate_or_refuse ->
+    # case_or_refusal) does not, and refuses the child: "must be a string, not date".
+    case = {"child": {"id": "D", "dob": date(2012, 5, 1)}, "events": [{"type": "became_looked_after", "date": date(2025, 1, 6)}]}
+    assert isinstance(evaluate("england", case, "2025-03-01"), Result)
+    (raised,) = evaluate_many("england", [case], "2025-03-01")
+    (reported,) = evaluate_many("england", [case], "2025-03-01", on_error="report")
+    assert isinstance(reported, Result), getattr(reported, "problems", None)
+    assert reported.to_dict() == raised.to_dict()
+
+
+def test_evaluate_many_report_refuses_a_key_that_is_not_a_string_without_raising():
+    # Found by test_evaluate_many_gives_one_result_or_refusal_per_child (python_mappings).
+    # evaluate() refuses it (CaseError: unknown field '1'); on_error="report" raises
+    # TypeError from the schema message's spelling suggestion (policy/_schema.py _suggest,
+    # difflib on an int).
+    case = {"child": {"id": "K"}, "events": [{"type": "became_looked_after", "date": "2025-01-06", 1: 2}]}
+    with pytest.raises(CaseError):
+        evaluate("england", case, "2025-03-01")
+    (item,) = evaluate_many("england", [case], "2025-03-01", on_error="report")
+    assert isinstance(item, Refusal)
+
+
+def test_a_count_near_year_9999_does_not_break_later_counts(fresh_calendar):
+    # Found by test_due_date_is_shift_end (which now gives each example a fresh table). Once
+    # the shared table of working days has grown to 9999-12-31 (one count from late 9998:
+    # a mistyped year in one child's record), it can never grow again: _cover asks for a
+    # year's margin past it. Every later count outside the table raises ValueError "year
+    # 10000 is out of range", for ordinary dates and other children too.
+    assert due_date(date(9998, 12, 1), 1, "working_days", "after") == date(9998, 12, 2)
+    assert due_date(date(1980, 1, 7), 5, "working_days", "after") == date(1980, 1, 14)
