@@ -397,6 +397,15 @@ def offsets() -> st.SearchStrategy[Any]:
     return st.one_of(text, obj, odd)
 
 
+def valid_offsets() -> st.SearchStrategy[Any]:
+    """Offsets that load: text or a mapping, with a unit and a direction."""
+    amount = st.integers(1, 400)
+    unit_words = {"working_days": "working days", "days": "days", "weeks": "weeks", "months": "months"}
+    text = st.builds(lambda n, u, d: f"{n} {unit_words[u]} {d}", amount, st.sampled_from(UNITS), st.sampled_from(["before", "after"]))
+    obj = st.fixed_dictionaries({"amount": amount, "unit": st.sampled_from(UNITS), "direction": st.sampled_from(["before", "after"])})
+    return st.one_of(text, obj)
+
+
 def anchors() -> st.SearchStrategy[Any]:
     return st.one_of(
         st.sampled_from(["event", "due", "done", "review_date", "raised", "start"]),
@@ -506,14 +515,14 @@ def chained_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
     kinds = draw(st.lists(OBLIGATIONS, min_size=1, max_size=5, unique=True))
     out = []
     source = {"section": "s. 1", "quote": "generated"}
-    first_offset = draw(offsets().filter(lambda o: isinstance(o, dict) or o[0].isdigit()))
+    first_offset = draw(st.one_of(valid_offsets(), valid_offsets(), offsets()))
     out.append({"id": "first", "when": {"event": draw(st.sampled_from(["became_looked_after", "placement_changed", "significant_event"]))},
                 "emit": {"obligation": kinds[0], "review": draw(st.sampled_from([1, "none", "next"])), "from": "event", "offset": first_offset},
                 "owner": "iro", "source": source})
     for i, kind in enumerate(kinds[1:], 1):
         out.append({"id": f"step-{i}", "when": {"obligation": kinds[i - 1]},
                     "emit": {"obligation": kind, "review": draw(st.sampled_from(["same", "next"])),
-                             "from": draw(st.sampled_from(["done", "due", "review_date"])), "offset": draw(offsets())},
+                             "from": draw(st.sampled_from(["done", "due", "review_date"])), "offset": draw(st.one_of(valid_offsets(), valid_offsets(), offsets()))},
                     "owner": draw(ROLES), "source": source})
     if draw(st.booleans()):
         out.append({"id": "late", "when": {"obligation": draw(st.sampled_from(kinds)), "status": "overdue"},
@@ -526,7 +535,7 @@ def chained_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
                     "emit": {"lapses": True, "from": {"birthday": draw(st.integers(1, 25))}}, "source": source})
     if draw(st.booleans()):  # loop back, counting from the date it was done
         out.append({"id": "again", "when": {"obligation": kinds[-1]},
-                    "emit": {"obligation": kinds[0], "review": "next", "from": "done", "offset": draw(offsets())}, "owner": "iro", "source": source})
+                    "emit": {"obligation": kinds[0], "review": "next", "from": "done", "offset": draw(valid_offsets())}, "owner": "iro", "source": source})
     return out
 
 

@@ -223,12 +223,15 @@ def _made_before_resolved(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return made + [e for e in events if e.get("type") != "recommendation_made"]
 
 
+_EVENT_NUMBER = re.compile(r"\bevent \d+\b")
+
+
 def order_free(result: Result) -> str:
-    """A result's JSON without what names events by their place in the file (warnings
-    give the event's number), which shuffling the events rightly changes."""
+    """A result's JSON without what names events by their place in the file (a warning's
+    event number, "(event 3)" in a note), which shuffling the events rightly changes."""
     data = result.to_dict()
     data["warnings"] = sorted((w["code"], w["message"]) for w in data["warnings"])
-    return to_json(data)
+    return _EVENT_NUMBER.sub("event N", to_json(data))
 
 
 # --------------------------------------------------------------------------- histories
