@@ -281,6 +281,36 @@ def test_generated_histories(policy_id, data):
     _history_properties(policy_id, case, as_of, shuffled)
 
 
+@pytest.mark.parametrize("policy_id", POLICY_IDS)
+@given(case=histories(), data=st.data())
+def test_statuses_and_escalations_follow_the_contract(policy_id, case, data):
+    """Contract section 2: met is done on or before the due date, late after it; pending and
+    overdue are not done, as-of on or before / after the due date; nothing is done after the
+    as-of date; an escalation is raised by the as-of date and within its period of care."""
+    as_of = data.draw(as_of_for(case), label="as_of")
+    count(f"statuses: {policy_id}")
+    kind, _, result = run(POLICIES[policy_id], case, as_of, "python", explain=False)
+    if result is None:
+        return
+    ends = {p.start: p.end for p in result.periods}
+    for ob in result.obligations:
+        assert ob.done is None or ob.done <= as_of, ob
+        if ob.status == "met":
+            assert ob.done is not None and ob.done <= ob.due, ob
+        elif ob.status == "late":
+            assert ob.done is not None and ob.done > ob.due, ob
+        elif ob.status == "pending":
+            assert ob.done is None and as_of <= ob.due, ob
+        elif ob.status == "overdue":
+            assert ob.done is None and as_of > ob.due, ob
+        else:
+            assert ob.status in ("not_applicable", "superseded") and ob.notes, ob
+    for esc in result.escalations:
+        assert esc.raised <= as_of, esc
+        end = ends[esc.period]
+        assert end is None or esc.raised <= end, (esc, end)
+
+
 @given(data=st.data())
 def test_generated_histories_at_the_ends_of_the_calendar(data):
     """The same properties for histories whose dates may be in year 1 or year 9999."""
@@ -434,14 +464,19 @@ def test_truncated_policy_files_load_or_give_problems(raw, case, as_of):
 # --------------------------------------------------------------------------- the CLI
 
 
-@given(text=junk_file_text(), suffix=st.sampled_from([".yaml", ".json", ".yml", ".txt"]), policy_id=BUNDLED)
-def test_cli_evaluate_never_crashes_on_a_junk_case_file(text, suffix, policy_id):
+@given(
+    text=junk_file_text(),
+    suffix=st.sampled_from([".yaml", ".json", ".yml", ".txt"]),
+    policy_id=BUNDLED,
+    options=st.sampled_from([[], ["--format", "text"], ["--explain"], ["--backend", "python"]]),
+)
+def test_cli_evaluate_never_crashes_on_a_junk_case_file(text, suffix, policy_id, options):
     assume(not near_the_ends_of_the_calendar(text))
     count("cli evaluate")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"case{suffix}"
         path.write_text(text, encoding="utf-8")
-        status, _, err = cli(["evaluate", str(path), "-p", policy_id, "--as-of", AS_OF])
+        status, _, err = cli(["evaluate", str(path), "-p", policy_id, "--as-of", AS_OF, *options])
     assert_no_crash(status, err)
 
 
