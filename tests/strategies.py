@@ -646,7 +646,12 @@ def jsonl_text(draw: st.DrawFn) -> tuple[str, int]:
     lines = []
     objects = 0
     for i in range(draw(st.integers(0, 5))):
-        kind = draw(st.sampled_from(["valid", "broken", "junk", "text"]))
+        kind = draw(st.sampled_from(["valid", "broken", "junk", "text", "deep"]))
+        if kind == "deep":  # JSON text nested far deeper than Python recurses
+            depth = draw(st.sampled_from([10, 500, 5000, 100_000]))
+            lines.append('{"child": {"id": "D"}, "events": ' + "[" * depth + "]" * depth + "}")
+            objects += 1
+            continue
         if kind == "valid":
             item: Any = draw(histories(max_periods=2, child_id=f"J-{i}"))
         elif kind == "broken":
@@ -693,4 +698,41 @@ def python_mappings(draw: st.DrawFn) -> Any:
         case["child"][key] = value
     else:
         draw(st.sampled_from(case["events"]))[key] = value
+    return case
+
+
+# --------------------------------------------------------------------------- deep nesting
+
+def nested(depth: int, leaf: Any = None, mapping: bool = False) -> Any:
+    """A list (or mapping) nested ``depth`` levels deep."""
+    out = leaf
+    for _ in range(depth):
+        out = {"a": out} if mapping else [out]
+    return out
+
+
+def depth_of(data: Any) -> int:
+    """How deeply nested data is (iteratively: the data may be deeper than Python recurses)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+@st.composite
+def deeply_nested_cases(draw: st.DrawFn) -> Any:
+    """A case whose events, or one event's note, are lists or mappings nested up to
+    thousands of levels deep (a YAML file is refused past 64 levels; plain data has no limit)."""
+    depth = draw(st.one_of(st.integers(1, 60), st.integers(60, 3000)))
+    inner = nested(depth, draw(JSON_SCALARS), mapping=draw(st.booleans()))
+    case = draw(histories(max_periods=1))
+    if draw(st.booleans()):
+        case["events"] = inner if isinstance(inner, list) else [inner]
+    else:
+        case["events"][0]["note"] = inner
     return case

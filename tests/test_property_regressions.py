@@ -155,3 +155,38 @@ def test_a_count_near_year_9999_does_not_break_later_counts(fresh_calendar):
     # 10000 is out of range", for ordinary dates and other children too.
     assert due_date(date(9998, 12, 1), 1, "working_days", "after") == date(9998, 12, 2)
     assert due_date(date(1980, 1, 7), 5, "working_days", "after") == date(1980, 1, 14)
+
+
+# --- data nested deeper than Python recurses ----------------------------------------------
+
+
+def _deep(depth: int) -> list:
+    out: list = []
+    for _ in range(depth):
+        out = [out]
+    return out
+
+
+def test_a_case_nested_thousands_deep_is_refused_not_a_recursion_error():
+    # Found by test_junk_is_refused_never_a_crash (deeply_nested_cases). A YAML or JSON file
+    # is refused past 64 levels (too-large); plain data is not checked: RecursionError from
+    # json.dumps in plain_data (case_from_mapping) and from repr in the schema message
+    # (evaluate_many on_error="report").
+    case = {"child": {"id": "N"}, "events": _deep(5000)}
+    with pytest.raises(CaseError):
+        case_from_mapping(case)
+    (item,) = evaluate_many("england", [case], "2025-11-01", on_error="report")
+    assert isinstance(item, Refusal)
+
+
+def test_caseload_refuses_a_json_line_nested_too_deep_and_evaluates_the_others():
+    # Found by test_cli_caseload_never_crashes_on_junk_json_lines. json.loads of one line
+    # nested 100,000 deep (case/_stream.py, _lines) raises RecursionError, which ends the whole
+    # run: "internal error: RecursionError", exit 3, no closing count line.
+    good = json.dumps(_start("2025-01-06"))
+    deep = '{"child": {"id": "D"}, "events": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["caseload", "-", "-p", "england", "--as-of", "2025-11-01"], stdout=out, stderr=err, stdin=io.StringIO(good + "\n" + deep + "\n"))
+    assert "internal error" not in err.getvalue()
+    assert err.getvalue().rstrip("\n").rsplit("\n", 1)[-1] == "1 children evaluated, 1 refused"
+    assert status == 1
