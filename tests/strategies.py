@@ -736,3 +736,27 @@ def deeply_nested_cases(draw: st.DrawFn) -> Any:
     else:
         case["events"][0]["note"] = inner
     return case
+
+
+HOSTILE_LINES = [
+    "id: again",  # a key given twice
+    "x: !!python/object/apply:os.system ['true']",
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+    "\t- tabbed",
+    "---",
+    "rules: []",
+    "   offset: 20 working days after",
+    "      - {id: x, when: {event: became_looked_after}}",
+    "\ufeffid: bom",
+    "%YAML 1.1",
+]
+
+
+@st.composite
+def edited_policy_bytes(draw: st.DrawFn) -> bytes:
+    """A bundled policy's file with one hostile line put in at a random line: a duplicate
+    key, a Python tag, an alias bomb, a tab, a second document, a stray indentation."""
+    lines = bundled_policy_text(draw(BUNDLED)).split("\n")
+    at = draw(st.integers(0, len(lines)))
+    lines.insert(at, draw(st.sampled_from(HOSTILE_LINES)))
+    return "\n".join(lines).encode("utf-8")
