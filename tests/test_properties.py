@@ -18,37 +18,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
+import jsonschema
 import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
-
-import reviewrules
-from reviewrules import _calendar
-from reviewrules import (
-    CaseError,
-    EvaluationError,
-    PolicyError,
-    Refusal,
-    Result,
-    ReviewRulesError,
-    case_from_mapping,
-    check_policy_file,
-    evaluate,
-    evaluate_many,
-    load_policy,
-)
-from reviewrules._calendar import DIRECTIONS, UNITS, due_date, is_working_day, shift
-from reviewrules.cli import main
-from reviewrules.engine._durable import available as durable_available
-from reviewrules.output._json import to_json
-
 from strategies import (
     BUNDLED,
     as_of_for,
     count,
     days,
+    deeply_nested_cases,
+    depth_of,
+    edited_policy_bytes,
     histories,
-    json_like,
     jsonl_text,
     junk,
     junk_file_text,
@@ -56,12 +38,30 @@ from strategies import (
     nearly_valid,
     policies,
     policy_yaml,
-    deeply_nested_cases,
-    depth_of,
-    edited_policy_bytes,
     python_mappings,
     truncated_policy_bytes,
 )
+
+import reviewrules
+from reviewrules import (
+    CaseError,
+    EvaluationError,
+    PolicyError,
+    Refusal,
+    Result,
+    ReviewRulesError,
+    _calendar,
+    case_from_mapping,
+    check_policy_file,
+    evaluate,
+    evaluate_many,
+    load_policy,
+)
+from reviewrules._calendar import DIRECTIONS, UNITS, due_date, is_working_day, shift
+from reviewrules._resources import load_schema
+from reviewrules.cli import main
+from reviewrules.engine._durable import available as durable_available
+from reviewrules.output._json import to_json
 
 POLICY_IDS = reviewrules.bundled_policies()
 POLICIES = {pid: load_policy(pid) for pid in POLICY_IDS}
@@ -314,6 +314,7 @@ def test_statuses_and_escalations_follow_the_contract(policy_id, case, data):
         return
     ends = {p.start: p.end for p in result.periods}
     for ob in result.obligations:
+        assert ob.source.section and ob.source.quote, ob  # every date cites its sentence
         assert ob.done is None or ob.done <= as_of, ob
         if ob.status == "met":
             assert ob.done is not None and ob.done <= ob.due, ob
@@ -342,6 +343,13 @@ def test_generated_histories_at_the_ends_of_the_calendar(data):
     count("histories at the ends of the calendar")
     with fresh_calendar():
         _history_properties(policy_id, case, as_of, shuffled)
+
+
+@given(case=st.one_of(histories(), histories(extreme=True)))
+def test_generated_histories_are_schema_valid(case):
+    """The strategy keeps its word: what it calls schema-valid passes schemas/case.schema.json."""
+    count("histories checked against the schema")
+    jsonschema.validate(case, load_schema("case"))
 
 
 # --------------------------------------------------------------------------- broken input

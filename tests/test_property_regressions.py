@@ -16,8 +16,7 @@ from datetime import date
 
 import pytest
 
-from reviewrules import CaseError, Refusal, Result, ReviewRulesError, case_from_mapping, evaluate, evaluate_many
-from reviewrules import _calendar
+from reviewrules import CaseError, Refusal, Result, ReviewRulesError, _calendar, case_from_mapping, evaluate, evaluate_many
 from reviewrules._calendar import due_date, shift
 from reviewrules.cli import main
 
