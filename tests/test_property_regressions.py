@@ -67,7 +67,7 @@ def test_due_date_counts_working_days_up_to_the_end_of_the_calendar(fresh_calend
     assert due_date(date(9999, 12, 20), 5, "working_days", "after") == date(9999, 12, 27)
 
 
-def test_a_date_of_birth_near_year_9999_is_refused_not_a_crash():
+def test_a_date_of_birth_near_year_9999_is_refused_not_a_crash(fresh_calendar):
     # Found by test_generated_histories_at_the_ends_of_the_calendar. The 18th birthday
     # (reviewrules/case/_history.py, birthday(dob, 18)) is past year 9999: ValueError
     # "year 10008 is out of range" from case_from_mapping, not a CaseError.
@@ -106,7 +106,7 @@ def test_a_child_looked_after_from_0001_01_01_is_evaluated_under_cumbria_not_a_c
         pass
 
 
-def test_caseload_reports_a_child_at_the_end_of_the_calendar_and_evaluates_the_others():
+def test_caseload_reports_a_child_at_the_end_of_the_calendar_and_evaluates_the_others(fresh_calendar):
     # Found by test_cli_caseload_never_crashes_on_junk_json_lines. One child whose 18th
     # birthday is past year 9999 ends the whole run: "internal error: ValueError: year 10008
     # is out of range", exit 3, no rows for the good child and no closing count line.
