@@ -50,3 +50,39 @@ class ScenarioFailure(Exception):
     def __init__(self, failures):
         super().__init__("\n".join(failures))
         self.failures = failures
+
+
+# --- Hypothesis profiles (tests/test_properties.py; docs/testing.md) -------------------
+#
+# "ci" (the default): a fixed seed (derandomize) and a bounded number of examples, so the
+# whole property file runs in well under a minute and the same examples every time.
+# "long": `pytest tests/test_properties.py --hypothesis-profile=long` runs 10,000 generated
+# histories per bundled policy (and more of everything else); the count is printed at the end.
+# "dev": random examples, a few more than ci, for trying a change.
+import os as _os
+
+from hypothesis import HealthCheck as _HealthCheck
+from hypothesis import settings as _settings
+
+# Generated histories are large by design (a child's whole history, several periods of
+# care): Hypothesis's data_too_large / too_slow checks would otherwise stop a run that is
+# working as intended. Nothing else is suppressed.
+_LARGE = [_HealthCheck.data_too_large, _HealthCheck.too_slow]
+_settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=30, print_blob=True, suppress_health_check=_LARGE)
+_settings.register_profile("dev", deadline=None, max_examples=100, print_blob=True, suppress_health_check=_LARGE)
+_settings.register_profile("long", deadline=None, max_examples=10_000, print_blob=True, suppress_health_check=_LARGE)
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many generated examples each property ran, by property and policy (counted in
+    tests/strategies.py): the long profile's proof that it ran 10,000 histories per policy."""
+    import sys
+
+    counts = getattr(sys.modules.get("strategies"), "COUNTS", None)
+    if not counts:
+        return
+    profile = _settings.get_current_profile_name()
+    terminalreporter.write_sep("-", f"generated examples run (hypothesis profile '{profile}')")
+    for name, count in sorted(counts.items()):
+        terminalreporter.write_line(f"{count:>8,}  {name}")
