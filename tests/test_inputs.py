@@ -161,7 +161,10 @@ def test_test_runs_a_scenario_on_standard_input_with_its_policy_found_by_id():
 
 
 def test_diff_compares_on_cases_given_on_standard_input():
-    code, out, _ = run("diff", "york", "cumbria", "--cases", "-", "--as-of", "2025-04-01", "--format", "json", stdin=EXAMPLE.read_text())
+    import yaml
+
+    line = json.dumps(yaml.safe_load(EXAMPLE.read_text()), default=str) + "\n"  # JSON Lines, as caseload reads -
+    code, out, _ = run("diff", "york", "cumbria", "--cases", "-", "--as-of", "2025-04-01", "--format", "json", stdin=line)
     assert code == 1
     data = json.loads(out)
     assert (data["corpus"], data["cases"]) == ("<stdin>", 1)

@@ -2,15 +2,13 @@
 someone thought of. The strategies are in tests/strategies.py; the profiles in
 tests/conftest.py ("ci" by default: a fixed seed, bounded; "long": 10,000 generated
 histories per bundled policy). Every failure found is a named test in
-tests/test_property_regressions.py; where a property here must step round a known
-failure until the library is fixed, it says so next to the filter (``KNOWN``).
+tests/test_property_regressions.py, and the properties check every input again once it is
+fixed (no input is stepped round).
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
 import tempfile
 from contextlib import contextmanager
@@ -20,7 +18,7 @@ from typing import Any, Iterator
 
 import jsonschema
 import pytest
-from hypothesis import assume, given, note, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from strategies import (
     BUNDLED,
@@ -28,7 +26,6 @@ from strategies import (
     count,
     days,
     deeply_nested_cases,
-    depth_of,
     edited_policy_bytes,
     histories,
     jsonl_text,
@@ -73,75 +70,6 @@ AS_OF = "2025-11-01"
 half = settings(max_examples=max(1, settings.default.max_examples // 2))
 
 
-# --------------------------------------------------------------------------- known failures
-#
-# Each filter steps round one failure this file found, so that the property keeps checking
-# everything else; each has a regression test of the same name in
-# tests/test_property_regressions.py, which fails until the library is fixed. Remove the
-# filter with the fix.
-
-# PROPERTIES_SHOW_KNOWN=1 turns the filters off, to see whether the known failures are fixed.
-SHOW_KNOWN = bool(os.environ.get("PROPERTIES_SHOW_KNOWN"))
-
-
-def _years(case: Any) -> list[int]:
-    found = []
-    for text in re.findall(r'"(\d{4})-\d{2}-\d{2}"', json.dumps(case, default=str)):
-        found.append(int(text))
-    return found
-
-
-def near_the_ends_of_the_calendar(case: Any) -> bool:
-    """KNOWN: dates within 20 years of 9999-12-31 (a birthday or a due date past year 9999)
-    or in the first years after 0001-01-01 (counting back before year 1) crash or give
-    wrong dates: test_a_date_of_birth_near_year_9999_is_refused_not_a_crash and the
-    other 'calendar end' regression tests."""
-    if SHOW_KNOWN:
-        return False
-    return any(y >= 9975 or y <= 20 for y in _years(case))
-
-
-def resolved_on_the_day_made(case: Any) -> bool:
-    """KNOWN: a recommendation resolved on the day it is made is refused
-    (unknown-recommendation) when the file lists the resolution first:
-    test_a_recommendation_resolved_the_day_it_is_made_is_not_refused_when_listed_first."""
-    events = case.get("events") if isinstance(case, dict) else None
-    if SHOW_KNOWN or not isinstance(events, list):
-        return False
-    made = {(e.get("id"), e.get("date")) for e in events if isinstance(e, dict) and e.get("type") == "recommendation_made"}
-    return any(
-        isinstance(e, dict) and e.get("type") == "recommendation_resolved" and (e.get("id"), e.get("date")) in made for e in events
-    )
-
-
-def python_values(case: Any) -> bool:
-    """KNOWN: evaluate_many(on_error="report") does not read a mapping as evaluate() does
-    (it skips plain_data): it refuses datetime.date values that evaluate() accepts
-    (test_evaluate_many_report_accepts_the_date_objects_evaluate_accepts) and raises
-    TypeError for a key that is not a string
-    (test_evaluate_many_report_refuses_a_key_that_is_not_a_string_without_raising)."""
-    if SHOW_KNOWN:
-        return False
-    if isinstance(case, dict):
-        return any(not isinstance(k, str) or python_values(v) for k, v in case.items())
-    if isinstance(case, list):
-        return any(python_values(v) for v in case)
-    return isinstance(case, date)
-
-
-def too_deep(data: Any) -> bool:
-    """KNOWN: plain data (or a JSON line) nested more than about 900 levels deep raises
-    RecursionError (json in plain_data, json.loads in the caseload reader, repr in a
-    problem's message) instead of being refused:
-    test_a_case_nested_thousands_deep_is_refused_not_a_recursion_error and
-    test_caseload_refuses_a_json_line_nested_too_deep_and_evaluates_the_others."""
-    if SHOW_KNOWN:
-        return False
-    if isinstance(data, str):
-        return "[" * 400 in data
-    return depth_of(data) > 400
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -151,9 +79,8 @@ def fresh_calendar() -> Iterator[None]:
 
     The library's table (``reviewrules._calendar._WORKING_DAYS``) is shared by the process
     and grows to cover every date asked for, rebuilding itself whole each time: dates drawn
-    across ten thousand years would rebuild it for minutes, and once it reaches year 9999 it
-    cannot grow again (test_a_count_near_year_9999_does_not_break_later_counts). A fresh
-    table per example keeps each example's answer its own, and fast.
+    across ten thousand years would move it back and forth. A fresh table per example keeps
+    each example's answer its own, and fast.
     """
     saved = _calendar._WORKING_DAYS
     _calendar._WORKING_DAYS = _calendar._WorkingDays()
@@ -161,15 +88,6 @@ def fresh_calendar() -> Iterator[None]:
         yield
     finally:
         _calendar._WORKING_DAYS = saved
-
-
-def calendar_end(day: date, amount: int, unit: str, direction: str) -> bool:
-    """KNOWN: a working-day count that would need the table past year 9999, or that counts
-    back past year 1: test_due_date_counts_working_days_up_to_the_end_of_the_calendar and
-    test_counting_working_days_back_past_year_1_is_refused_not_a_wrong_date."""
-    if SHOW_KNOWN or unit != "working_days":
-        return False
-    return day.year >= 9990 or (direction == "before" and day.year <= 20)
 
 
 def run(policy: Any, case: Any, as_of: Any, backend: str, explain: bool = True) -> tuple[str, Any, Result | None]:
@@ -236,13 +154,6 @@ def check_due_dates(policy: Any, result: Result) -> None:
             assert is_working_day(ob.due), (ob.kind, ob.due, step.arithmetic)
 
 
-def _made_before_resolved(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The shuffled events with every recommendation_made moved before the rest (the
-    known failure above aside, the order is still shuffled)."""
-    made = [e for e in events if e.get("type") == "recommendation_made"]
-    return made + [e for e in events if e.get("type") != "recommendation_made"]
-
-
 _EVENT_NUMBER = re.compile(r"\bevent \d+\b")
 
 
@@ -275,8 +186,6 @@ def _history_properties(policy_id: str, case: dict[str, Any], as_of: date, shuff
     else:
         assert isinstance(many[0], Refusal) and sorted({p.code for p in many[0].problems}) == first
     # Whatever the order of the events in the file.
-    if resolved_on_the_day_made(case):  # KNOWN (see above): the order matters there
-        shuffled = _made_before_resolved(shuffled)
     other = run(policy, {**case, "events": shuffled}, as_of, "python")
     if kind == "result":
         assert other[0] == "result", other[1]
@@ -339,7 +248,6 @@ def test_generated_histories_at_the_ends_of_the_calendar(data):
     as_of = data.draw(as_of_for(case), label="as_of")
     shuffled = data.draw(st.permutations(case["events"]), label="shuffled")
     policy_id = data.draw(BUNDLED, label="policy")
-    assume(not near_the_ends_of_the_calendar(case) and not near_the_ends_of_the_calendar({"as_of": as_of.isoformat()}))
     count("histories at the ends of the calendar")
     with fresh_calendar():
         _history_properties(policy_id, case, as_of, shuffled)
@@ -359,7 +267,6 @@ def test_generated_histories_are_schema_valid(case):
 def test_nearly_valid_cases_are_refused_or_evaluated_never_a_crash(case, as_of):
     """One thing broken: case_from_mapping raises only CaseError; evaluating raises only the
     library's own errors, on every bundled policy; evaluate_many(report) raises nothing."""
-    assume(not near_the_ends_of_the_calendar(case))
     count("nearly valid cases")
     try:
         case_from_mapping(case)
@@ -376,8 +283,6 @@ def test_junk_is_refused_never_a_crash(data):
     """Arbitrary JSON-like data (some nested thousands deep): only CaseError from
     case_from_mapping, only the library's errors from evaluate, a Refusal (or Result) from
     evaluate_many(report)."""
-    assume(not too_deep(data))
-    assume(not near_the_ends_of_the_calendar(data))
     count("junk")
     try:
         case_from_mapping(data)
@@ -399,8 +304,6 @@ def test_junk_is_refused_never_a_crash(data):
 def test_evaluate_many_gives_one_result_or_refusal_per_child(cases, policy_id):
     """children in = evaluated + refused, in the order given, whatever they are (JSON-like
     data, or a Python mapping with date objects); each as evaluate() would judge it alone."""
-    assume(not near_the_ends_of_the_calendar(cases))
-    assume(not python_values(cases))
     count("evaluate_many batches")
     out = list(evaluate_many(POLICIES[policy_id], cases, AS_OF, backend="python", on_error="report"))
     assert len(out) == len(cases)
@@ -422,7 +325,6 @@ def test_evaluate_many_gives_one_result_or_refusal_per_child(cases, policy_id):
 def test_due_date_is_shift_end(day, amount, unit, direction):
     """The fast table and the explained count agree for any date and amount: the same date,
     or both refuse a date outside the calendar."""
-    assume(not calendar_end(day, amount, unit, direction))
     count("calendar: due_date == shift().end")
     outcomes = []
     for fn in (lambda: due_date(day, amount, unit, direction), lambda: shift(day, amount, unit, direction).end):
@@ -473,7 +375,6 @@ def _policy_properties(raw: bytes, case: dict[str, Any], as_of: date) -> None:
 @half
 @given(data=policies(), case=histories(max_periods=2), as_of=days())
 def test_generated_policies_load_or_give_problems(data, case, as_of):
-    assume(not near_the_ends_of_the_calendar(case))
     count("generated policies")
     _policy_properties(policy_yaml(data).encode("utf-8"), case, as_of)
 
@@ -481,7 +382,6 @@ def test_generated_policies_load_or_give_problems(data, case, as_of):
 @half
 @given(data=mutated_policies(), case=histories(max_periods=2), as_of=days())
 def test_mutated_bundled_policies_load_or_give_problems(data, case, as_of):
-    assume(not near_the_ends_of_the_calendar(case))
     count("mutated policies")
     _policy_properties(policy_yaml(data).encode("utf-8"), case, as_of)
 
@@ -490,7 +390,6 @@ def test_mutated_bundled_policies_load_or_give_problems(data, case, as_of):
 @given(raw=st.one_of(truncated_policy_bytes(), edited_policy_bytes()), case=histories(max_periods=1), as_of=days())
 def test_truncated_policy_files_load_or_give_problems(raw, case, as_of):
     """A bundled policy cut at a random byte, or with a hostile line put in."""
-    assume(not near_the_ends_of_the_calendar(case))
     count("truncated policies")
     _policy_properties(raw, case, as_of)
 
@@ -505,7 +404,6 @@ def test_truncated_policy_files_load_or_give_problems(raw, case, as_of):
     options=st.sampled_from([[], ["--format", "text"], ["--explain"], ["--backend", "python"]]),
 )
 def test_cli_evaluate_never_crashes_on_a_junk_case_file(text, suffix, policy_id, options):
-    assume(not near_the_ends_of_the_calendar(text))
     count("cli evaluate")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"case{suffix}"
@@ -519,8 +417,6 @@ def test_cli_evaluate_never_crashes_on_a_junk_case_file(text, suffix, policy_id,
 @given(lines=jsonl_text(), policy_id=BUNDLED, fmt=st.sampled_from(["csv", "jsonl", "json", "summary"]))
 def test_cli_caseload_never_crashes_on_junk_json_lines(lines, policy_id, fmt):
     text, objects = lines
-    assume(not too_deep(text))
-    assume(not near_the_ends_of_the_calendar(text))
     count("cli caseload -")
     status, _, err = cli(["caseload", "-", "-p", policy_id, "--as-of", AS_OF, "--format", fmt], stdin=text)
     assert_no_crash(status, err)

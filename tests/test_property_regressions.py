@@ -189,3 +189,21 @@ def test_caseload_refuses_a_json_line_nested_too_deep_and_evaluates_the_others()
     assert "internal error" not in err.getvalue()
     assert err.getvalue().rstrip("\n").rsplit("\n", 1)[-1] == "1 children evaluated, 1 refused"
     assert status == 1
+
+
+# --- found once the filters above were removed ----------------------------------------------
+
+
+def test_two_reviews_held_on_one_day_are_refused_for_the_same_problems_however_they_are_listed():
+    # Found by test_generated_histories_at_the_ends_of_the_calendar once its filters went.
+    # Listed 1 then 2: duplicate-event; listed 2 then 1: duplicate-event and review-number,
+    # because the numbers were checked in the order listed within the day.
+    start = {"type": "became_looked_after", "date": "2025-02-03"}
+    one = {"type": "review_held", "date": "2025-02-27", "review": 1}
+    two = {"type": "review_held", "date": "2025-02-27", "review": 2}
+    codes = []
+    for events in ([start, one, two], [start, two, one]):
+        with pytest.raises(CaseError) as caught:
+            case_from_mapping({"child": {"id": "T"}, "events": events})
+        codes.append(sorted(p.code for p in caught.value.problems))
+    assert codes == [["duplicate-event"], ["duplicate-event"]]

@@ -674,8 +674,8 @@ def hurried(tmp_path_factory):
 
 
 def test_a_request_over_the_time_limit_is_a_503_and_a_stream_is_cut_so_the_client_sees_it(hurried):
-    # Reading and checking 600 children takes well under the limit; evaluating them well over it.
-    request = {"policy": "york", "cases": _many(600, seed=21), "as_of": "2025-11-01", "backend": "python"}
+    # Reading and checking 2,500 children takes well under the limit; evaluating them well over it.
+    request = {"policy": "york", "cases": _many(2500, seed=21), "as_of": "2025-11-01", "backend": "python"}
     data = assert_problem(hurried.post("/v1/evaluate", request), 503, "time-limit")
     assert "1.5-second limit" in data["detail"]
     with pytest.raises(http.client.IncompleteRead):

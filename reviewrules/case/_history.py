@@ -42,7 +42,7 @@ class _Open:
     ceased: date | None = None
 
 
-def _order(event: Event) -> tuple[date, int, bool, int]:
+def _order(event: Event) -> tuple[date, int, bool, int, int]:
     # On one day the period's end comes first (that day belongs to the period that
     # ends), then a new start, then everything else (which then belongs to it).
     rank = 0 if event.type == "ceased_looked_after" else 1 if event.type == "became_looked_after" else 2

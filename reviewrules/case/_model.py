@@ -36,11 +36,13 @@ def parse_date(text: Any) -> date:
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def event_order(event: "Event") -> tuple[date, bool, int]:
-    """Events by date, then as listed, except that a recommendation resolved on the day it is
-    made comes after its making however the two are listed (contract section 1: evaluation
-    sorts events by date, so the listing order of one day must not matter)."""
-    return (event.date, event.type == "recommendation_resolved", event.index)
+def event_order(event: "Event") -> tuple[date, bool, int, int]:
+    """Events by date, then as listed, except where the listing order of one day would change
+    the answer (contract section 1: evaluation sorts events by date): a recommendation
+    resolved on the day it is made comes after its making, and two reviews held on one day
+    (refused) are taken in the order of their numbers, so the problems named are the same."""
+    review = event.review if event.type == "review_held" and isinstance(event.review, int) else 0
+    return (event.date, event.type == "recommendation_resolved", review, event.index)
 
 
 def birthday(dob: date, years: int) -> date:

@@ -4,7 +4,7 @@ Each path is a case file (YAML or JSON: one child, or many under ``children``),
 a JSON Lines file (``.jsonl``: one case a line), a folder of them (read
 recursively, in name order), or an SSDA903 return (CSV files or XML, in folders
 or given one by one; every 903 file of a run is read together, so that several
-years merge). ``-`` reads standard input: JSON Lines, or one case document (YAML or JSON).
+years merge). ``-`` reads JSON Lines from standard input (contract section 6).
 
 Every child read comes out as a ``Case`` or a ``Refusal``: nothing is lost. What
 belongs to no child (a file that cannot be read, a 903 table left out) is in
@@ -13,8 +13,6 @@ belongs to no child (a file that cannot be read, a 903 table left out) is in
 
 from __future__ import annotations
 
-import io
-import itertools
 import json
 import sys
 from dataclasses import replace
@@ -105,7 +103,7 @@ class CaseReader:
         in this process or a worker's): a JSON line, a 903 child's rows, or a case already read."""
         for kind, where in self._sources():
             if kind == "lines":
-                yield from self._stdin() if where == "-" else self._lines(where)
+                yield from self._lines(where, self.stdin or sys.stdin) if where == "-" else self._lines(where)
             elif kind == "case":
                 yield from (("built", item) for item in self._case_file(where))
             else:
@@ -134,28 +132,6 @@ class CaseReader:
             )
         self._seen[item.child_id] = where
         return item
-
-    def _stdin(self) -> Iterator[Unit]:
-        """Standard input: JSON Lines (a first line that is a whole JSON object), else one case
-        document, YAML or JSON, as a case file holds (read whole: it is not a stream)."""
-        handle: Any = self.stdin if self.stdin is not None else sys.stdin
-        head: list[str] = []
-        try:
-            for line in handle:
-                head.append(line)
-                if line.strip():
-                    break
-            if head and is_json_line(head[-1]):
-                yield from self._lines("-", itertools.chain(head, handle))
-                return
-            text = "".join(head) + handle.read()
-        except UnicodeDecodeError as exc:
-            self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file="<stdin>", code="unreadable"))
-            return
-        if not text.strip():
-            self.problems.append(Problem("nothing on standard input", file="<stdin>", code="empty"))
-            return
-        yield from (("built", item) for item in self._case_stream(io.StringIO(text), "<stdin>"))
 
     def _lines(self, where: str, stream: Iterable[str] | None = None) -> Iterator[Unit]:
         """JSON Lines: one case a line; a line that is not JSON is a refusal of the child it held."""
