@@ -15,9 +15,11 @@ more than it saves.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
@@ -79,10 +81,31 @@ class _Worker:
 
 _WORKER: _Worker | None = None
 
+# A caseload makes millions of short-lived objects and almost no reference cycles, so the
+# collector's default (a pass every 700 allocations, and full passes over every object the
+# policy and the interpreter hold) costs about a sixth of the run for nothing. What is
+# alive when a run starts is set aside (gc.freeze) and passes come less often; cycles are
+# still collected, so memory stays flat.
+_GC_THRESHOLD = (50_000, 20, 100)
+
+
+@contextmanager
+def collecting_less() -> Iterator[None]:
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
 
 def _start(settings: Settings) -> None:
     global _WORKER
     _WORKER = _Worker(settings)
+    gc.freeze()  # a worker process lives for one run
+    gc.set_threshold(*_GC_THRESHOLD)
 
 
 def _work(units: list[Unit]) -> list[ChildRecord]:
@@ -108,10 +131,11 @@ def records(
     second = next(batches, None)
     if jobs <= 1 or second is None:
         worker = _Worker(settings)
-        for batch in [first] + ([second] if second is not None else []):
-            yield from map(check, worker.batch(batch))
-        for batch in batches:
-            yield from map(check, worker.batch(batch))
+        with collecting_less():
+            for batch in [first] + ([second] if second is not None else []):
+                yield from map(check, worker.batch(batch))
+            for batch in batches:
+                yield from map(check, worker.batch(batch))
         return
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start, initargs=(settings,)) as pool:
         pending: deque[Future[list[ChildRecord]]] = deque()
