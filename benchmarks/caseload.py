@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -64,18 +63,24 @@ def run_command(source: Path, policy: str, backend: str, jobs: int, as_of: date,
         sys.executable, "-m", "reviewrules", "caseload", str(source), "--policy", policy, "--as-of", as_of.isoformat(),
         "--format", "csv", "--output", str(out), "--backend", backend, "--jobs", str(jobs), "--quiet",
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest process waited for
-    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"caseload failed ({done.returncode}): {done.stderr[-2000:]}")
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        # wait4 gives this run's own peak: the largest of the command and the workers it waited for
+        # (getrusage(RUSAGE_CHILDREN) would give the largest of every run so far).
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        text = stderr.read()
+    peak = usage.ru_maxrss  # KiB
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"caseload failed ({proc.returncode}): {text[-2000:]}")
     evaluated, refused = (int(w) for w in last.replace(",", "").split()[::3][:2])
     return {
         "seconds": elapsed,
-        "peak_mib": max(peak, before) / 1024,
+        "peak_mib": peak / 1024,
         "evaluated": evaluated,
         "refused": refused,
         "bytes": out.stat().st_size,
@@ -120,7 +125,17 @@ def direct_york(source: Path, csv_path: Path) -> dict[str, float]:
     kinds = set(prep) | set(post) | {"review.initial", "review.second", "review.subsequent"}
     cases = [json.loads(line) for line in open(source, encoding="utf-8")]
     started = time.perf_counter()
-    found: set[tuple[str, str, int, str]] = set()
+    # What each date counts from, as flat lists: (child, kind, review) -> an anchor and a count
+    # of working days, or of calendar days. The dates themselves are then counted in a few
+    # whole-array numpy calls, as a direct computation would.
+    working_keys: list[tuple[str, str, int]] = []
+    working_from: list[str] = []
+    working_n: list[int] = []
+    day_keys: list[tuple[str, str, int]] = []
+    day_from: list[str] = []
+    day_n: list[int] = []
+    # (child, review, the meeting held or booked, where its due date is: after_due for review 1, else day_due)
+    meetings: list[tuple[str, int, str | None, int]] = []
     for case in cases:
         events = case["events"]
         start = next(e["date"] for e in events if e["type"] == "became_looked_after")
@@ -130,21 +145,54 @@ def direct_york(source: Path, csv_path: Path) -> dict[str, float]:
         # A booking after the 18th birthday is outside the period of care: not used.
         booked = {e["review"]: e["date"] for e in events if e["type"] == "review_scheduled" and e["date"] <= adult}
         child = case["child"]["id"]
-        held_days = np.array(held, dtype="datetime64[D]")
-        due = [working(np.datetime64(start), 20)]
-        for k in range(len(held_days)):
-            due.append(held_days[k] + np.timedelta64(91 if k == 0 else 183, "D"))
-        reviews = [(n + 1, d) for n, d in enumerate(due) if n <= len(held_days)]
-        for number, day in reviews:
-            kind = "review.initial" if number == 1 else "review.second" if number == 2 else "review.subsequent"
-            found.add((child, kind, number, str(day)))
-            meeting = held_days[number - 1] if number <= len(held_days) else np.datetime64(booked.get(number, str(day)))
-            for task, n in prep.items():
-                found.add((child, task, number, str(working(meeting, -n))))
-            if number <= len(held_days):
-                for task, n in post.items():
-                    found.add((child, task, number, str(working(held_days[number - 1], n))))
+        working_keys.append((child, "review.initial", 1))
+        working_from.append(start)
+        working_n.append(20)
+        meetings.append((child, 1, held[0] if held else booked.get(1), len(working_keys) - 1))
+        for k, day in enumerate(held):
+            number = k + 2
+            day_keys.append((child, "review.second" if number == 2 else "review.subsequent", number))
+            day_from.append(day)
+            day_n.append(91 if number == 2 else 183)
+            meetings.append((child, number, held[number - 1] if number <= len(held) else booked.get(number), len(day_keys) - 1))
+        for number, day in enumerate(held, 1):
+            for task, n in post.items():
+                working_keys.append((child, task, number))
+                working_from.append(day)
+                working_n.append(n)
+    # Review due dates in calendar days: one array addition.
+    day_due = np.array(day_from, dtype="datetime64[D]") + np.array(day_n, dtype="timedelta64[D]")
+    # Preparation counts back from the meeting: held, else booked, else the review's due date.
+    # Working-day counts, after and before, each group in one call.
+    def counted(days: np.ndarray, n: np.ndarray) -> np.ndarray:
+        # The nth working day after (n > 0) or before: numpy rolls a day that is not a working day
+        # to one, which it counts as day 0; the contract counts the first working day after (or
+        # before) it as day 1, so from a weekend or holiday one day fewer is counted.
+        out = np.empty(len(days), dtype="datetime64[D]")
+        off = ~np.is_busday(days, busdaycal=calendar)
+        for sign, roll in ((1, "forward"), (-1, "backward")):
+            pick = (n > 0) if sign > 0 else (n < 0)
+            if pick.any():
+                m = n[pick] - sign * off[pick]
+                out[pick] = np.busday_offset(days[pick], m, roll=roll, busdaycal=calendar)
+        return out
+
+    after_due = counted(np.array(working_from, dtype="datetime64[D]"), np.array(working_n))
+    prep_keys: list[tuple[str, str, int]] = []
+    prep_from: list[object] = []
+    prep_n: list[int] = []
+    for child, number, meeting, index in meetings:
+        due = after_due[index] if number == 1 else day_due[index]
+        anchor = np.datetime64(meeting) if meeting is not None else due
+        for task, n in prep.items():
+            prep_keys.append((child, task, number))
+            prep_from.append(anchor)
+            prep_n.append(-n)
+    prep_due = counted(np.array(prep_from, dtype="datetime64[D]"), np.array(prep_n))
     elapsed = time.perf_counter() - started
+    found: set[tuple[str, str, int, str]] = set()
+    for keys, dues in ((working_keys, after_due), (day_keys, day_due), (prep_keys, prep_due)):
+        found.update((*key, str(due)) for key, due in zip(keys, dues))
     engine: set[tuple[str, str, int, str]] = set()
     with open(csv_path, encoding="utf-8") as handle:
         next(handle)
@@ -224,8 +272,11 @@ def main() -> int:
                         f"{kind:6} {policy:9} {backend:8} {jobs:>4} {row['children_per_second']:>11,.0f} {row['seconds']:>8.1f} "
                         f"{row['peak_mib']:>9.0f} {row['bytes_per_child']:>12,.0f} {row['rows']:>11,}"
                     )
-                    if kind == "jsonl" and policy == "york" and not args.no_direct and direct is None:
-                        direct = direct_york(source, out)
+    # After the command's runs: it holds every case in memory, which a run started after it
+    # would be charged for (a forked process starts with its parent's pages).
+    york_out = work / "out-jsonl-york-python-1.csv"
+    if "jsonl" in sources and "york" in policies and not args.no_direct and york_out.exists():
+        direct = direct_york(sources["jsonl"][0], york_out)
     if direct is not None:
         york = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
         best = min(york, key=lambda r: r["seconds"])

@@ -46,6 +46,39 @@ class ScenarioItem(pytest.Item):
         return self.path, 0, f"scenario {self.path.name} [{self.backend}]"
 
 
+# --- a real browser, for the pages' tests (test_card.py, test_report.py) ---------------------
+#
+# Playwright drives Debian's Chromium (apt-get install -y chromium); it downloads no browser.
+# Without either, the browser tests are skipped and say why.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright is not installed: pip install playwright (no 'playwright install')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 class ScenarioFailure(Exception):
     def __init__(self, failures):
         super().__init__("\n".join(failures))

@@ -20,18 +20,6 @@ from reviewrules import load_policy
 from reviewrules.output._card import STAGES, card_rows, render_card
 from reviewrules.policy._readings import register
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 YORK_QUOTE = "An initial Looked After Review should be conducted within 20 working days of the child becoming Looked After"
 
 EVIL_QUOTE = 'Within 20 days <script>document.title="pwned"</script> | or else & "soon"'
@@ -307,20 +295,6 @@ def test_an_unknown_format_is_refused(york, fmt):
 # --- in a real browser -----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed: pip install playwright==1.65.2 (no 'playwright install')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_chromium_shows_yorks_card_as_a_table_of_one_row_per_rule_with_the_quote_visible(browser, york):

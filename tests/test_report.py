@@ -31,17 +31,6 @@ from reviewrules.policy._model import Source
 ROOT = Path(__file__).resolve().parent.parent
 DEMAND = "tests/fixtures/903/fake/cs-demand-model"
 AS_OF = "2022-03-31"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 MIXED = """\
 children:
@@ -370,20 +359,6 @@ def test_without_the_report_extra_each_command_says_how_to_install_it_in_one_lin
 # --- in a real browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed: pip install playwright (no 'playwright install')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_page(browser, path: Path, width: int = 1200):
