@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import get_context
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ._evaluate import _runner, evaluate_or_refuse
 from .case._model import Case, Refusal
@@ -56,7 +56,8 @@ class Settings:
     backend: str
     strict: bool
     readings: bool
-    render: Callable[[Result | Refusal, str | None], ChildRecord]  # a module-level function (it is pickled)
+    # A module-level function (it is pickled): a ChildRecord for the command, the item itself for evaluate_many.
+    render: Callable[[Result | Refusal, str | None], Any]
 
 
 class _Worker:
@@ -118,7 +119,7 @@ def records(
     settings: Settings,
     jobs: int,
     once: Callable[[ChildRecord], ChildRecord] | None = None,
-) -> Iterator[ChildRecord]:
+) -> Iterator[Any]:
     """One record per child read, in the order read; ``jobs`` worker processes (1: this one).
 
     ``once`` sees every record in order (the caller's check that no child is read twice).

@@ -155,11 +155,16 @@ def _on_cores(
     from ._caseload import Settings, records  # it evaluates with this module: imported when used
     from .case._stream import CaseReader
 
-    read = isinstance(cases, CaseReader)
-    units = cases.units() if read else (("built", case) for case in cases)
+    units: Iterable[Any]
+    if isinstance(cases, CaseReader):
+        read, units = True, cases.units()
+    else:
+        read, units = False, (("built", case) for case in cases)
     settings = Settings(policy, as_of, backend, strict, readings, _with_where)
     seen: dict[str, str | None] = {}
-    for item, where in records(units, settings, jobs):  # type: ignore[misc]
+    item: Result | Refusal
+    where: str | None
+    for item, where in records(units, settings, jobs):
         if read and isinstance(item, Result) and item.child in seen:  # each child once, as read_cases gives them
             file, _, line = (where or "").rpartition(":")
             item = Refusal(

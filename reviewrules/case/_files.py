@@ -113,7 +113,7 @@ def too_deep(data: Any, name: str, line: int | None = None, limit: int = DEFAULT
         value, depth = stack.pop()
         if depth > limit:
             return Problem(f"nested more than {limit} levels deep: a case is a few levels of mappings and lists", file=name, line=line, code="too-large")
-        inside = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else None
+        inside: Any = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else None
         if inside is None and not isinstance(value, _SCALARS) and isinstance(value, Mapping):
             inside = value.values()
         if inside is not None:

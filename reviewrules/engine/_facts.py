@@ -275,6 +275,8 @@ class CaseIndex:
         # ceased to be looked after, or the 18th birthday (even one still to come).
         ceased = period.ceased if period.ceased is not None and period.ceased <= as_of else None
         ends = [(d, why) for d, why in ((ceased, "ceased"), (period.adult_on, "age")) if d is not None]
+        self.end: date | None
+        self.ended_by: str | None
         self.end, self.ended_by = min(ends) if ends else (None, None)
         self.complete = period.complete
         self.records_from: date | None = None if period.complete else case.records_from
@@ -342,7 +344,7 @@ class Session:
     def __init__(self, policy: Policy, index: CaseIndex):
         self.policy = policy
         self.index = index
-        self.facts: dict[str, Fact] = {}
+        self.facts: dict[tuple[object, ...], Fact] = {}
         self.notes: list[str] = []
         self.error: BaseException | None = None
         self.cache: dict[object, object] = {}  # what rules work out once per period (``_plan``)
