@@ -261,7 +261,7 @@ def main() -> int:
         for policy in policies:
             for backend in backends:
                 for jobs in jobs_list:
-                    out = work / f"out-{kind}-{policy}-{backend}-{jobs}.csv"
+                    out = work / f"out-{kind}-{count}-{policy}-{backend}-{jobs}.csv"
                     row = run_command(source, policy, backend, jobs, AS_OF, out)
                     row.update(input=kind, policy=policy, backend=backend, jobs=jobs, children=count)
                     row["children_per_second"] = (row["evaluated"] + row["refused"]) / row["seconds"]
@@ -274,8 +274,10 @@ def main() -> int:
                     )
     # After the command's runs: it holds every case in memory, which a run started after it
     # would be charged for (a forked process starts with its parent's pages).
-    york_out = work / "out-jsonl-york-python-1.csv"
-    if "jsonl" in sources and "york" in policies and not args.no_direct and york_out.exists():
+    # Any of this run's york outputs on the JSON Lines will do: they are the same bytes.
+    york_runs = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
+    if york_runs and not args.no_direct:
+        york_out = work / f"out-jsonl-{york_runs[0]['children']}-york-{york_runs[0]['backend']}-{york_runs[0]['jobs']}.csv"
         direct = direct_york(sources["jsonl"][0], york_out)
     if direct is not None:
         york = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
