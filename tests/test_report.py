@@ -217,6 +217,8 @@ def test_every_warning_and_refusal_count_of_the_summary_is_listed_with_its_fix_a
     # The tables read but not used belong to no child: listed as problems, from the reader.
     problems = {i["code"]: i for i in issues if i["group"] == "problem"}
     assert set(problems) == {"table-not-mapped"} and "2:10|" in problems["table-not-mapped"]["cells"]
+    # The link is relative (it works beside a checkout); the page also says how to read the page without one.
+    assert "<code>reviewrules docs errors</code> prints wherever the package is installed" in demand["page"]
 
     cases = tmp_path / "mixed.yaml"
     cases.write_text(MIXED, encoding="utf-8")
