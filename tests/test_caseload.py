@@ -6,10 +6,9 @@ Tue 27 May, not held; B-2 became looked after Mon 12 May 2025: 13-16 May (4), 19
 (9), 27-30 (13; Mon 26 May is a bank holiday), 2-6 Jun (18), 9 (19), Tue 10 Jun (20).
 """
 
-import io
 import json
 
-from reviewrules.cli import main
+from in_process import run
 
 A = {
     "child": {"id": "A-1"},
@@ -21,12 +20,6 @@ A = {
 B = {"child": {"id": "B-2"}, "events": [{"type": "became_looked_after", "date": "2025-05-12"}]}
 C = {"child": {"id": "C-3"}, "events": [{"type": "became_looked_after", "date": "2025-02-30"}]}
 LINES = "\n".join([json.dumps(B), json.dumps(C), "this is not json", json.dumps(A)]) + "\n"
-
-
-def run(*argv, stdin=""):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_csv_rows_are_the_contracts_columns_sorted_by_child_with_hand_counted_dates():

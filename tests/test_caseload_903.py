@@ -20,12 +20,10 @@ C (born 20 May 2006, the same history as B): third due 15 Aug 2024, after the 18
 (20 May 2024): not applicable, and nothing escalated.
 """
 
-import io
 import json
 
 import pytest
-
-from reviewrules.cli import main
+from in_process import run
 
 EPISODES = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
 HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -75,11 +73,6 @@ def two_years(tmp_path):
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
     return tmp_path
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def test_a_two_year_903_return_gives_the_hand_counted_csv_rows(two_years):

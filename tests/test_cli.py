@@ -1,23 +1,15 @@
 """The command line, run in-process through main(argv)."""
 
-import io
 import json
 from pathlib import Path
 
 import pytest
-
-from reviewrules.cli import main
+from in_process import run
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "york-worked-example.yaml"
 INVALID_POLICIES = Path(__file__).parent / "fixtures" / "policies" / "invalid"
 INVALID_CASES = Path(__file__).parent / "fixtures" / "cases" / "invalid"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_evaluate_prints_the_contracts_json_for_one_child():

@@ -1,20 +1,15 @@
 """`reviewrules diff`: what differs between two policies, in rules and in dates."""
 
-import io
 import json
 from pathlib import Path
 
+from in_process import run
+
 from reviewrules import load_policy
 from reviewrules._diff import diff_policies
-from reviewrules.cli import main
 from reviewrules.output._diff_format import format_diff
 
 VERSIONED = Path(__file__).parent / "fixtures" / "policies" / "versioned.yaml"
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def test_york_and_cumbria_differ_in_working_and_calendar_days_for_the_first_review():

@@ -1,25 +1,18 @@
 """``reviewrules docs``: the documentation travels with the package, and every fix hint names a
 page an installed user can open with it."""
 
-import io
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
+from in_process import run
 
 from reviewrules._errors import HINTS
-from reviewrules.cli import main
 from reviewrules.cli._docs_command import doc_pages, doc_section
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_docs_lists_every_page_with_its_title():

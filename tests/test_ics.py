@@ -3,16 +3,14 @@ stays when the due date moves; DTSTAMP fixed by the as-of date; owners; byte-ide
 
 from __future__ import annotations
 
-import io
-import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import icalendar
 import pytest
+from in_process import run
 
 import reviewrules
-from reviewrules.cli import main
 from reviewrules.engine._result import Obligation, PolicyRef, Result
 from reviewrules.output._ics import obligation_uids
 from reviewrules.policy._model import Source
@@ -31,23 +29,13 @@ events:
 """
 
 
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return main(argv, stdout=out, stderr=err), out.getvalue(), err.getvalue()
-    finally:
-        os.chdir(here)
-
-
 def events(data: bytes) -> list[icalendar.Event]:
     return list(icalendar.Calendar.from_ical(data).walk("VEVENT"))
 
 
 def ics(tmp_path: Path, *argv: str) -> bytes:
     target = tmp_path / "out.ics"
-    status, out, err = run(["ics", *argv, "-o", str(target)])
+    status, out, err = run("ics", *argv, "-o", str(target), cwd=ROOT)
     assert status == 0, err
     assert out == ""
     return target.read_bytes()
@@ -146,7 +134,7 @@ def test_owner_picks_whose_deadlines_and_an_owner_no_rule_has_is_refused(tmp_pat
     ]
     both = events(ics(tmp_path, str(YORK), "--policy", "york", "--as-of", AS_OF, "--owner", "social_worker", "--owner", "iro"))
     assert len(both) == 4
-    status, out, err = run(["ics", str(YORK), "--policy", "york", "--owner", "teacher"])
+    status, out, err = run("ics", str(YORK), "--policy", "york", "--owner", "teacher", cwd=ROOT)
     assert status == 2 and out == "" and err.startswith("reviewrules ics: --owner teacher: no rule of york has this owner (owners: ")
 
 
@@ -161,9 +149,9 @@ def test_overdue_adds_what_is_already_late_on_its_past_due_date(tmp_path):
 
 def test_a_caseload_gives_one_calendar_deterministic_to_the_byte_ending_with_the_caseload_line(tmp_path):
     demand = "tests/fixtures/903/fake/cs-demand-model"
-    status, first, err = run(["ics", demand, "--policy", "england", "--as-of", "2022-03-31"])
+    status, first, err = run("ics", demand, "--policy", "england", "--as-of", "2022-03-31", cwd=ROOT)
     assert status == 0 and err.splitlines()[-1] == "820 children evaluated, 0 refused"
-    status, second, _ = run(["ics", demand, "--policy", "england", "--as-of", "2022-03-31"])
+    status, second, _ = run("ics", demand, "--policy", "england", "--as-of", "2022-03-31", cwd=ROOT)
     assert first == second
     policy = reviewrules.load_policy("england")
     pending = sum(
@@ -181,7 +169,7 @@ def test_a_caseload_gives_one_calendar_deterministic_to_the_byte_ending_with_the
 def test_the_calendar_goes_to_standard_output_or_to_a_file_with_the_same_bytes(tmp_path, stream):
     data = ics(tmp_path, str(YORK), "--policy", "york", "--as-of", AS_OF)
     if stream == "stdout":
-        status, out, _ = run(["ics", str(YORK), "--policy", "york", "--as-of", AS_OF])
+        status, out, _ = run("ics", str(YORK), "--policy", "york", "--as-of", AS_OF, cwd=ROOT)
         assert status == 0 and out.encode("utf-8") == data
     else:
         assert data == ics(tmp_path, str(YORK), "--policy", "york", "--as-of", AS_OF)

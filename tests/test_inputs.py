@@ -1,26 +1,18 @@
 """One command line: every command that takes files takes folders (recursively, YAML and JSON)
 and ``-`` for standard input, and reads the same inputs the same way."""
 
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-
-from reviewrules.cli import main
+from in_process import run
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "york-worked-example.yaml"
 YORK = ROOT / "policies" / "york.yaml"
 SCENARIO = ROOT / "tests" / "scenarios" / "york"
 INVALID_CASES = Path(__file__).parent / "fixtures" / "cases" / "invalid"
-
-
-def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
 
 
 def child(child_id: str, start: str = "2025-02-03") -> dict:

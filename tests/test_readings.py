@@ -14,13 +14,12 @@ dates below were counted by hand:
   1 Feb 2025 (+22 days); overdue under both.
 """
 
-import io
 import json
 
 import pytest
+from in_process import run
 
 from reviewrules import PolicyError, evaluate, load_policy
-from reviewrules.cli import main
 from reviewrules.policy._readings import register, with_readings
 
 CHILDREN = [
@@ -28,11 +27,6 @@ CHILDREN = [
     {"child": {"id": "K-2"}, "events": [{"type": "became_looked_after", "date": "2025-02-03"}, {"type": "review_held", "date": "2025-02-20"}]},
     {"child": {"id": "K-3"}, "events": [{"type": "became_looked_after", "date": "2024-10-01"}, {"type": "review_held", "date": "2024-10-10"}]},
 ]
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ The browser tests skip where Chromium or Playwright is missing: `apt-get install
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import subprocess
 import sys
@@ -19,10 +17,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from in_process import run
 
 import reviewrules
 from reviewrules._errors import HINTS
-from reviewrules.cli import main
 from reviewrules.engine._result import Obligation, PolicyRef, Result
 from reviewrules.output._report_data import MonthlyReviews
 from reviewrules.output._summary import CaseloadSummary
@@ -46,17 +44,6 @@ children:
     events:
       - {type: review_held, date: 2024-03-20}
 """
-
-
-def run(argv: list[str], cwd: Path = ROOT) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(cwd)
-    try:
-        status = main(argv, stdout=out, stderr=err)
-    finally:
-        os.chdir(here)
-    return status, out.getvalue(), err.getvalue()
 
 
 def summary_figures(text: str) -> dict[str, Any]:
@@ -155,8 +142,8 @@ def parse(page: str) -> _Page:
 def demand(tmp_path_factory) -> dict[str, Any]:
     """The report of the demand model's five years, and caseload's summary of the same."""
     target = tmp_path_factory.mktemp("report") / "r.html"
-    status, out, err = run(["report", DEMAND, "--policy", "england", "--as-of", AS_OF, "-o", str(target)])
-    s_status, summary, s_err = run(["caseload", DEMAND, "--policy", "england", "--as-of", AS_OF, "--format", "summary"])
+    status, out, err = run("report", DEMAND, "--policy", "england", "--as-of", AS_OF, "-o", str(target), cwd=ROOT)
+    s_status, summary, s_err = run("caseload", DEMAND, "--policy", "england", "--as-of", AS_OF, "--format", "summary", cwd=ROOT)
     return {
         "status": status,
         "stdout": out,
@@ -222,7 +209,7 @@ def test_every_warning_and_refusal_count_of_the_summary_is_listed_with_its_fix_a
 
     cases = tmp_path / "mixed.yaml"
     cases.write_text(MIXED, encoding="utf-8")
-    status, _, err = run(["report", str(cases), "--policy", "england", "--as-of", "2024-06-01", "-o", str(tmp_path / "m.html")])
+    status, _, err = run("report", str(cases), "--policy", "england", "--as-of", "2024-06-01", "-o", str(tmp_path / "m.html"), cwd=ROOT)
     assert status == 1 and err.splitlines()[-1] == "2 children evaluated, 1 refused"
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     mixed = {(i["group"], i["code"]): i for i in parse(page).issues}
@@ -336,7 +323,7 @@ def test_the_same_inputs_give_a_byte_identical_report_in_another_process(demand,
 
 
 def test_months_outside_12_to_24_are_refused_in_one_line(tmp_path):
-    status, _, err = run(["report", DEMAND, "--policy", "england", "--months", "36", "-o", str(tmp_path / "x.html")])
+    status, _, err = run("report", DEMAND, "--policy", "england", "--months", "36", "-o", str(tmp_path / "x.html"), cwd=ROOT)
     assert status == 2 and err == "reviewrules report: --months 36: give 12 to 24 months\n"
     assert not (tmp_path / "x.html").exists()
 
@@ -352,15 +339,13 @@ def test_months_outside_12_to_24_are_refused_in_one_line(tmp_path):
 )
 def test_without_the_report_extra_each_command_says_how_to_install_it_in_one_line(monkeypatch, module, argv):
     monkeypatch.setitem(sys.modules, module, None)  # as if not installed: importing it fails
-    status, out, err = run(argv + ["--as-of", "2025-04-01"])
+    status, out, err = run(*argv, "--as-of", "2025-04-01", cwd=ROOT)
     assert status == 2 and out == ""
     assert err.count("\n") == 1
     assert "pip install 'reviewrules[report]'" in err and err.startswith(f"reviewrules {argv[0]}: ")
 
 
 # --- in a real browser ------------------------------------------------------------------------
-
-
 
 
 def open_page(browser, path: Path, width: int = 1200):
@@ -429,7 +414,7 @@ def test_on_a_phone_the_report_fits_the_screen_and_in_print_the_contents_are_lef
 
 def test_chromium_opens_a_childs_timeline_with_no_request_and_each_mark_leads_to_its_rule(browser, tmp_path):
     target = tmp_path / "child.html"
-    status, _, err = run(["render-case", "examples/york-worked-example.yaml", "--policy", "york", "--as-of", "2025-06-15", "-o", str(target)])
+    status, _, err = run("render-case", "examples/york-worked-example.yaml", "--policy", "york", "--as-of", "2025-06-15", "-o", str(target), cwd=ROOT)
     assert status == 0, err
     page, seen = open_page(browser, target)
     try:

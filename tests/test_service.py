@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import io
 import json
 import re
 import shutil
@@ -23,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from in_process import run as run_cli
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from reviewrules._scenarios import find_scenarios
 from reviewrules.case._synthetic import synthetic_cases
-from reviewrules.cli import main
 from reviewrules.policy._yaml import load_document
 
 ROOT = Path(__file__).parent.parent
@@ -50,12 +49,6 @@ rules:
     owner: iro
     source: {section: "2", quote: "within 15 working days"}
 """
-
-
-def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin) if stdin is not None else None)
-    return code, out.getvalue(), err.getvalue()
 
 
 def example_request(**extra: Any) -> dict[str, Any]:

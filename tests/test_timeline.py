@@ -4,16 +4,14 @@ picture for one input, byte for byte. (The browser test is in test_report.py.)""
 
 from __future__ import annotations
 
-import io
-import os
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from in_process import run
 
 import reviewrules
-from reviewrules.cli import main
 from reviewrules.output._timeline import item_ids, render_case_page, render_explain_page, timeline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,16 +32,6 @@ children:
     events:
       - {type: became_looked_after, date: 2024-01-08}
 """
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return main(argv, stdout=out, stderr=err), out.getvalue(), err.getvalue()
-    finally:
-        os.chdir(here)
 
 
 @pytest.fixture(scope="module")
@@ -136,23 +124,23 @@ def test_render_case_draws_one_child_of_a_file_of_many_or_of_an_ssda903_return(t
     path = tmp_path / "two.yaml"
     path.write_text(TWO_PERIODS, encoding="utf-8")
     target = tmp_path / "t1.html"
-    status, out, err = run(["render-case", str(path), "--policy", "york", "--as-of", "2024-12-01", "--child", "T-1", "-o", str(target)])
+    status, out, err = run("render-case", str(path), "--policy", "york", "--as-of", "2024-12-01", "--child", "T-1", "-o", str(target), cwd=ROOT)
     assert (status, out, err) == (0, "", "")
     assert "<title>Child T-1: reviews as of 2024-12-01 (york)</title>" in target.read_text(encoding="utf-8")
 
-    status, _, err = run(["render-case", str(path), "--policy", "york", "--as-of", "2024-12-01"])
+    status, _, err = run("render-case", str(path), "--policy", "york", "--as-of", "2024-12-01", cwd=ROOT)
     assert status == 2 and "has more than one child: say which with --child (T-1, T-2, ...)" in err
-    status, _, err = run(["render-case", str(path), "--policy", "york", "--child", "T-9"])
+    status, _, err = run("render-case", str(path), "--policy", "york", "--child", "T-9", cwd=ROOT)
     assert status == 2 and f"no child 'T-9' in {path}" in err
 
-    status, out, err = run(["render-case", "tests/fixtures/903/fake/cs-demand-model", "--policy", "england", "--as-of", "2022-03-31", "--child", "718139"])
+    status, out, err = run("render-case", "tests/fixtures/903/fake/cs-demand-model", "--policy", "england", "--as-of", "2022-03-31", "--child", "718139", cwd=ROOT)
     assert status == 0, err
     assert out.count('<tr id="p') == 3  # three periods of care
     assert "history-incomplete" in out
 
 
 def test_explain_as_html_gives_the_chain_of_rules_then_the_timeline_with_the_item_outlined():
-    status, page, err = run(["explain", str(YORK), "-p", "york", "--as-of", AS_OF, "-o", "prep.invitations:2", "--format", "html"])
+    status, page, err = run("explain", str(YORK), "-p", "york", "--as-of", AS_OF, "-o", "prep.invitations:2", "--format", "html", cwd=ROOT)
     assert status == 0, err
     case, result = reviewrules.load_cases(YORK)[0], None
     result = reviewrules.evaluate("york", case, AS_OF)
