@@ -129,7 +129,7 @@ def case_or_refusal(data: Any, name: str, line: int | None = None) -> Case | Ref
 
     ``line`` is where the data came from in ``name`` (a JSON Lines line number).
     """
-    values = {(): (line, None)} if line is not None else {}
+    values: dict[tuple[str | int, ...], tuple[int, int | None]] = {(): (line, None)} if line is not None else {}
     items, problems = entries_from_document(Document(data, name, values, {}))
     if problems:
         child = _child_id(data)
@@ -188,7 +188,7 @@ def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Pro
             return [], [doc.problem(("children",), "children must be a list of {child, events}", code="schema")]
         if not data["children"]:
             return [], [doc.problem(("children",), "no children in this file", code="case")]
-        entries = [(("children", i), c) for i, c in enumerate(data["children"])]
+        entries: list[tuple[tuple[str | int, ...], Any]] = [(("children", i), c) for i, c in enumerate(data["children"])]
     else:
         entries = [((), data)]
     items: list[Case | Refusal] = []

@@ -265,7 +265,7 @@ def read_903(
     years, problems = resolve_years(info, explicit)
     store.problems.extend(problems)
     returns = {groups[key]: value for key, value in years.items()}
-    starts = [returns[g].start_year for g in episode_groups if returns[g].start_year is not None]
+    starts = [y for y in (returns[g].start_year for g in episode_groups) if y is not None]
     records_from = f"{min(starts)}-04-01" if starts else None
     options = Options(same_carer_moves, short_breaks, missing_away, records_from)
     if not found and not store.problems:

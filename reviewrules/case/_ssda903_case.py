@@ -186,6 +186,7 @@ class _Builder:
             event = {"type": "review_held", "date": iso(day), "note": note, "ref": ref(self.store, row)}
             events.append((day, number, RANK["review_held"], event))
         for dob_text, rows in mismatched.items():
+            assert header_dob is not None  # a DOB is mismatched only against a Header's
             others = f" (and {len(rows) - 1} more Reviews rows)" if len(rows) > 1 else ""
             self.warn(
                 rows[0],

@@ -62,8 +62,8 @@ def name_year(text: str) -> tuple[int, bool] | None:
         first, second = int(match[1]), int(match[2])
         if (first + 1) % 100 == second:
             return first, True
-    match = _YEAR.search(text)
-    return (int(match[1]), False) if match else None
+    year = _YEAR.search(text)
+    return (int(year[1]), False) if year else None
 
 
 def parse_collection_year(value: int | str | None) -> int | None:
@@ -179,6 +179,7 @@ def resolve_years(
         elif year is not None and data is not None and data in (year[0], year[0] - 1):
             out[key] = ReturnYear(tuple(files), data, "name and dates")
         elif year is not None and data is not None:
+            assert latest is not None  # data is worked out from it
             chosen = data if data > year[0] else year[0] - 1
             problems.append(
                 Problem(

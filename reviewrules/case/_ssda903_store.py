@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .._errors import Problem
 from ._ssda903_tables import parse_903_date
@@ -186,7 +186,7 @@ class Store:
     ) -> None:
         """One row of a mapped table: ``values`` as in SPEC, raw (not yet stripped)."""
         self.read[table] += 1
-        out: list[object] = []
+        out: list[Any] = []  # a row's values: codes (str) and ordinals (int, or None when blank)
         bad: list[Problem] = []
         codes = self._codes
         for (column, kind), raw in zip(SPEC[table], values):
@@ -209,12 +209,14 @@ class Store:
             else:
                 ordinal, code, message = parse_903_date(value)
                 if ordinal is None and kind == "dob":
+                    assert code is not None  # parse_903_date gives a code with every date it refuses
                     # The row still names the child; only the date of birth is lost.
                     self.warn(
                         child,
                         self._value_problem(file, pos, column, child, leaf, f"{message}; the date of birth is left out", code),
                     )
                 elif ordinal is None:
+                    assert code is not None  # as above
                     bad.append(self._value_problem(file, pos, column, child, leaf, f"{message}; the row is left out", code))
                 out.append(ordinal)
         if table == "Episodes" and not bad and out[4] is not None and out[4] < out[0]:

@@ -16,6 +16,7 @@ defusedxml gives, without the dependency).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 from xml.parsers import expat
 
 from .._errors import Problem
@@ -101,7 +102,7 @@ def read_xml(store: Store, path: Path, name: str, group: int) -> bool:
     return reader.root_seen
 
 
-def _refuse(*_: object) -> None:
+def _refuse(*_: object) -> NoReturn:
     raise _Refused()
 
 
@@ -186,8 +187,8 @@ class _Reader:
         child = header.fields.get("CHILD", "").strip().upper() if header is not None else ""
         dob = header.fields.get("DOB", "") if header is not None else ""
         if header is not None:
-            for table, fields in _FROM_HEADER:
-                if any(header.fields.get(f, "").strip() for f in fields):
+            for table, names in _FROM_HEADER:
+                if any(header.fields.get(f, "").strip() for f in names):
                     self.unmapped[table] = self.unmapped.get(table, 0) + 1
         for record in records:
             table = record.table

@@ -64,7 +64,8 @@ def main(
         with contextlib.redirect_stdout(out):  # --help goes where the caller asked
             args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.command is None:
-            commands = ", ".join(sorted(parser._subparsers._group_actions[0].choices))  # type: ignore[union-attr]
+            # argparse's private attributes, typed loosely: the subparsers action's choices are its commands.
+            commands = ", ".join(sorted(parser._subparsers._group_actions[0].choices))  # type: ignore[union-attr, arg-type]
             raise UsageError(f"missing command: {commands} (see 'reviewrules --help')")
         command = args.command
         given = list(sys.argv[1:] if argv is None else argv)

@@ -114,7 +114,8 @@ def _finish(reader: CaseReader, counts: list[int], err: TextIO) -> int:
 def _write(args: argparse.Namespace, out: TextIO, data: str | bytes) -> None:
     if args.output:
         mode = "wb" if isinstance(data, bytes) else "w"
-        with open(args.output, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8", "newline": ""})) as handle:
+        text_options: dict[str, Any] = {} if isinstance(data, bytes) else {"encoding": "utf-8", "newline": ""}
+        with open(args.output, mode, **text_options) as handle:
             handle.write(data)
     elif isinstance(data, bytes):
         buffer = getattr(out, "buffer", None)

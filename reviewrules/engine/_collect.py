@@ -98,6 +98,7 @@ def _readings(fact: Fact) -> list[str]:
     out = []
     for alt, start in fact.alt_starts:
         offset = alt.offset or rule.emit.offset
+        assert offset is not None  # _alternative_starts keeps only the readings with an offset
         try:
             other = shift(start, offset.amount, offset.unit, offset.direction)
         except CalendarRangeError as exc:  # the other reading has no date; this one does
@@ -154,7 +155,8 @@ def _obligation_order(o: Obligation) -> tuple[Any, ...]:
     return (o.due, o.kind, o.review or 0, o.rule, o.status, o.period or date.min)
 
 
-_ENDED_BY = {"ceased": "ceased_looked_after", "age": "18th_birthday"}
+# Looked up with a period's ended_by, which is None when the period has not ended.
+_ENDED_BY: dict[str | None, str] = {"ceased": "ceased_looked_after", "age": "18th_birthday"}
 
 
 def _collect_session(

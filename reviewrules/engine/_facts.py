@@ -347,7 +347,8 @@ class Session:
         self.facts: dict[tuple[object, ...], Fact] = {}
         self.notes: list[str] = []
         self.error: BaseException | None = None
-        self.cache: dict[object, object] = {}  # what rules work out once per period (``_plan``)
+        # What rules work out once per period (``_plan``): the events that trigger a rule, by its window key.
+        self.cache: dict[tuple[str, str], list[Event]] = {}
 
     def add(self, fact: Fact) -> bool:
         """Add a fact; True if it is new. A fact derived again only gains a parent."""

@@ -142,8 +142,11 @@ class RulePlan:
         if name is not None and anchor is None:
             return []
         on = anchor or trigger.done or trigger.due
+        assert on is not None  # every fact is made with a due date
+        version: str | None
         if self.single_version is not None:  # one version, covering every date: noted only before it began
-            version, version_note = self.single_version, (self._version(on)[1] if on < self.single_start else "")
+            # single_start is set (a date) exactly when single_version is (see __init__).
+            version, version_note = self.single_version, (self._version(on)[1] if on < self.single_start else "")  # type: ignore[operator]
         elif self.versioned:
             version, version_note = self._version(on)
             if version is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -169,11 +170,11 @@ class Notice:
     source: Source
     notes: tuple[str, ...] = ()
     version: str | None = None
-    period: date | None = None
+    period: datetime.date | None = None  # in this class body, plain ``date`` is the field above
     local_notes: tuple[str, ...] = field(default=(), repr=False)
 
     def to_dict(self, explain: bool = False, compact: bool = False) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "period": _iso(self.period),
             "date": _iso(self.date),

@@ -103,16 +103,16 @@ def pending_spec(overdue: dict[str, int], due_soon: dict[str, int], by: str, des
         for what, counts in (("overdue now", overdue), ("due in the next 28 days", due_soon)):
             count = counts.get(name, 0)
             values.append({by: name, "what": what, "reviews": count, "label": f"{name}: {count} {what}"})
-    what = ["overdue now", "due in the next 28 days"]
+    series = ["overdue now", "due in the next 28 days"]
     encoding: dict[str, Any] = {
         "y": {"field": by, "type": "nominal", "sort": names, "title": None},
-        "yOffset": {"field": "what", "sort": what},
+        "yOffset": {"field": "what", "sort": series},
         "x": {"field": "reviews", "type": "quantitative", "title": "reviews", "axis": {"tickMinStep": 1}},
         "color": {
             "field": "what",
             "type": "nominal",
-            "sort": what,
-            "scale": {"domain": what, "range": [COLOURS[w] for w in what]},
+            "sort": series,
+            "scale": {"domain": series, "range": [COLOURS[w] for w in series]},
             "title": None,
         },
     }

@@ -265,7 +265,8 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
     focused = {id(item) for item in focus}
     meetings = _meetings(result, case)
     # What is still missed is drawn up to the as-of date, or to the last day of its period if earlier.
-    ends = {p.start: min(result.as_of, p.end) if p.end else result.as_of for p in result.periods}
+    # Keyed by date | None: it is looked up with an item's period, which may be None (then the as-of date).
+    ends: dict[date | None, date] = {p.start: min(result.as_of, p.end) if p.end else result.as_of for p in result.periods}
     rows: list[tuple[str, list[Mark]]] = [("periods of care", [])]
     for number, period in enumerate(result.periods, 1):
         x1 = scale.x(period.start)
@@ -281,8 +282,8 @@ def timeline(result: Result, case: Case | None = None, focus: Sequence[Obligatio
         marks = []
         for o in by_kind[label]:
             meeting = meetings.get((o.period, o.review)) if o.review is not None else None
-            shapes = _obligation_shapes(o, 0.0, scale, ends.get(o.period, result.as_of), meeting)
-            marks.append(Mark(f"#{ids[id(o)]}", _tooltip(o), tuple(shapes), id(o) in focused))
+            drawn = _obligation_shapes(o, 0.0, scale, ends.get(o.period, result.as_of), meeting)
+            marks.append(Mark(f"#{ids[id(o)]}", _tooltip(o), tuple(drawn), id(o) in focused))
         if label == "reviews" and case is not None:
             marks += _booked(result, case, meetings, scale)
         rows.append((label, marks))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -43,7 +43,8 @@ class Document:
 
     data: Any
     file: str
-    values: dict[Path_, tuple[int, int]]
+    # (line, column) of each value; the column is None for plain data located by its line only.
+    values: Mapping[Path_, tuple[int, int | None]]
     keys: dict[Path_, tuple[int, int]]
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
