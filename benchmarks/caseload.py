@@ -263,7 +263,7 @@ def main() -> int:
                 for jobs in jobs_list:
                     out = work / f"out-{kind}-{count}-{policy}-{backend}-{jobs}.csv"
                     row = run_command(source, policy, backend, jobs, AS_OF, out)
-                    row.update(input=kind, policy=policy, backend=backend, jobs=jobs, children=count)
+                    row.update(input=kind, policy=policy, backend=backend, jobs=jobs, children=count, output=out)
                     row["children_per_second"] = (row["evaluated"] + row["refused"]) / row["seconds"]
                     row["bytes_per_child"] = row["bytes"] / max(1, row["evaluated"])
                     row["national_seconds"] = NATIONAL / row["children_per_second"]
@@ -277,8 +277,7 @@ def main() -> int:
     # Any of this run's york outputs on the JSON Lines will do: they are the same bytes.
     york_runs = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
     if york_runs and not args.no_direct:
-        york_out = work / f"out-jsonl-{york_runs[0]['children']}-york-{york_runs[0]['backend']}-{york_runs[0]['jobs']}.csv"
-        direct = direct_york(sources["jsonl"][0], york_out)
+        direct = direct_york(sources["jsonl"][0], york_runs[0]["output"])
     if direct is not None:
         york = [r for r in rows if r["input"] == "jsonl" and r["policy"] == "york"]
         best = min(york, key=lambda r: r["seconds"])

@@ -714,6 +714,7 @@ def _asgi_get(app, path: str) -> tuple[int, bytes]:
     worker = threading.Thread(target=run)
     worker.start()
     worker.join(60)
+    assert not worker.is_alive(), "the app did not answer within 60 s"
     if failed:
         raise failed[0]
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])

@@ -467,6 +467,8 @@ class _Generator:
                         warnings["missing-away"] += 1
                     else:
                         events.append((went, number, ("significant_event", went, (("category", "missing"),))))
+        # The same-day order of docs/ssda903.md, written out rather than taken from the
+        # importer (_ssda903_periods.RANK): these answers are checked against its output.
         rank = {
             "became_looked_after": 0,
             "placement_ended_unplanned": 1,
