@@ -25,11 +25,12 @@ from datetime import date
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
-from ._evaluate import _runner, evaluate_or_refuse
+from ._evaluate import _runner, evaluate_or_refuse, rows_or_refuse
 from .case._model import Case, Refusal
 from .case._stream import Unit, build_unit
 from .engine._compile import CompiledPolicy, compile_policy
 from .engine._result import Result
+from .engine._rows import ChildRows
 from .output._records import ChildRecord
 from .policy._model import Policy
 
@@ -57,7 +58,9 @@ class Settings:
     strict: bool
     readings: bool
     # A module-level function (it is pickled): a ChildRecord for the command, the item itself for evaluate_many.
-    render: Callable[[Result | Refusal, str | None], Any]
+    render: Callable[[Any, str | None], Any]  # given a Result, or ChildRows with rows, or a Refusal
+    # Only the rows a CSV or summary writes (``engine._rows``), not each child's whole result.
+    rows: bool = False
 
 
 class _Worker:
@@ -72,7 +75,11 @@ class _Worker:
         s = self.settings
         file, line = (item.file, item.line) if isinstance(item, (Case, Refusal)) else (None, None)  # else a mapping
         where = f"{file}:{line}" if file and line else file
-        result = evaluate_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict, s.readings)
+        result: Result | ChildRows | Refusal
+        if s.rows:
+            result = rows_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict)
+        else:
+            result = evaluate_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict, s.readings)
         return s.render(result, where)
 
     def batch(self, units: list[Unit]) -> list[ChildRecord]:

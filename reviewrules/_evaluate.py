@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ._calendar import today
 from ._errors import CaseError, EvaluationError, Problem, ReviewRulesError
@@ -25,6 +25,7 @@ from .engine._durable import run_durable, unavailable_reason
 from .engine._facts import CaseIndex, Fact, Session
 from .engine._python import run_python
 from .engine._result import Result
+from .engine._rows import ChildRows, child_rows
 from .engine._settle import settle
 from .policy._loading import load_policy
 from .policy._model import Policy
@@ -202,6 +203,20 @@ def evaluate_or_refuse(
     readings: bool = True,
 ) -> Result | Refusal:
     """One child's result, or why it cannot be evaluated: never an exception for bad input."""
+    return _or_refusal(case, lambda built: _evaluate_one(compiled, built, as_of, runner, strict, readings))
+
+
+def rows_or_refuse(
+    compiled: CompiledPolicy, case: Case | Refusal | Mapping[str, object], as_of: date, runner: Runner, strict: bool
+) -> ChildRows | Refusal:
+    """``evaluate_or_refuse`` for a caseload's CSV or summary: only the child's rows."""
+    return _or_refusal(case, lambda built: _rows_of_one(compiled, built, as_of, runner, strict))
+
+
+_Out = TypeVar("_Out")
+
+
+def _or_refusal(case: Case | Refusal | Mapping[str, object], evaluate: Callable[[Case], _Out]) -> _Out | Refusal:
     if isinstance(case, Refusal):
         return case
     if not isinstance(case, Case):
@@ -213,7 +228,7 @@ def evaluate_or_refuse(
             return item
         case = item
     try:
-        return _evaluate_one(compiled, case, as_of, runner, strict, readings)
+        return evaluate(case)
     except CaseError as exc:
         return Refusal(case.child_id, exc.problems, case.file, case.line)
     except EvaluationError as exc:  # located at the child, as a case's problems are
@@ -235,6 +250,8 @@ def _policy_warnings(case: Case, compiled: CompiledPolicy) -> tuple[list[CaseWar
     problems: list[Problem] = []
     for event in case.of_type("task_completed"):
         task = event.get("task")
+        if task in known and (task not in per_review or event.review is not None):
+            continue  # the common case, with nothing to say
         where = dict(file=case.file, line=event.line, child=case.child_id, event=event.index, path=("events", event.index, "task"))
         if task not in known:
             message = f"task '{task}' is not an obligation kind of policy {policy.id}; it is not used"
@@ -263,6 +280,21 @@ def _strict_problems(case: Case, warnings: list[CaseWarning]) -> list[Problem]:
 def _evaluate_one(
     compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False, readings: bool = True
 ) -> Result:
+    sessions, warnings, notes = _settled(compiled, case, as_of, runner, strict)
+    return collect(case, compiled.policy, as_of, sessions, warnings, notes, readings)
+
+
+def _rows_of_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False) -> ChildRows:
+    """What a caseload's CSV and summary need of one child, without its ``Result``."""
+    sessions, warnings, _ = _settled(compiled, case, as_of, runner, strict)
+    return child_rows(case, sessions, warnings)
+
+
+def _settled(
+    compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool
+) -> tuple[list[Session], tuple[CaseWarning, ...], tuple[str, ...]]:
+    """The case checked against the policy, and the settled session of each period of care
+    begun by the as-of date, with the child's warnings and notes."""
     policy = compiled.policy
     extra, problems = _policy_warnings(case, compiled)
     warnings = sorted([*case.warnings, *extra], key=lambda w: (w.event or 0, w.code))
@@ -285,7 +317,7 @@ def _evaluate_one(
         sessions.append(session)
     if not sessions:
         notes.append(f"as of {as_of} the child had not yet become looked after")
-    return collect(case, policy, as_of, sessions, tuple(warnings), tuple(notes), readings)
+    return sessions, tuple(warnings), tuple(notes)
 
 
 def _records_begin(index: CaseIndex) -> list[Fact]:

@@ -117,7 +117,9 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reader = reader_for(args)
     rendering = Rendering(args.format, as_of, keep, compact=not args.sources)
     # The compact output never shows other readings' dates: not worked out unless --sources asks.
-    settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering))
+    # A CSV or a summary needs only each child's rows, not its whole result.
+    rows = args.format in ("csv", "summary")
+    settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering), rows)
     target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
     errors = _Errors(err, args.quiet)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})

@@ -15,10 +15,10 @@ from .._errors import CalendarRangeError
 from ..case._model import Case, CaseWarning
 from ..policy._model import Policy
 from ._derive import status_words
-from ._facts import UNKNOWN_REVIEW, Fact, Session, shown_review
+from ._facts import UNKNOWN_REVIEW, CaseIndex, Fact, Session, shown_review
 from ._result import About, Escalation, Notice, Obligation, PeriodOfCare, PolicyRef, Result, TraceStep
 
-__all__ = ["collect"]
+__all__ = ["collect", "period_of_care"]
 
 
 def _first_parent(fact: Fact, session: Session) -> Fact | None:
@@ -145,10 +145,14 @@ def collect(
         notices=tuple(notices),
         notes=tuple(all_notes),
         warnings=warnings,
-        periods=tuple(
-            PeriodOfCare(s.index.start, s.index.end, _ENDED_BY.get(s.index.ended_by)) for s in sessions if s.index.start
-        ),
+        periods=tuple(period_of_care(s.index) for s in sessions if s.index.start),
     )
+
+
+def period_of_care(index: CaseIndex) -> PeriodOfCare:
+    """A period of care as a result shows it."""
+    assert index.start is not None
+    return PeriodOfCare(index.start, index.end, _ENDED_BY.get(index.ended_by))
 
 
 def _obligation_order(o: Obligation) -> tuple[Any, ...]:

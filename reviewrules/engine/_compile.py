@@ -10,9 +10,11 @@ same plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from .._vocabulary import OBLIGATION_KINDS
 from ..policy._model import Policy, Rule
+from ._facts import Fact, Session
 from ._plan import RulePlan
 
 __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
@@ -40,13 +42,16 @@ class CompiledPolicy:
     # The event types some rule reacts to, and review_held (the review a period's
     # records begin with is explained from its event).
     event_types: frozenset[str]
+    # ``by_fact_kind`` as each rule's ``fire``, in the same order: what the python backend calls.
+    fires: dict[tuple[str, str], tuple[Callable[[Fact, Session], list[Fact]], ...]]
 
     def candidates(self, fact: str, kind: str) -> tuple[CompiledRule, ...]:
         return self.by_fact_kind.get((fact, kind), ())
 
 
-def compile_policy(policy: Policy) -> CompiledPolicy:
-    rules = tuple(CompiledRule(i, rule, RulePlan(rule, policy)) for i, rule in enumerate(policy.rules))
+def compile_policy(policy: Policy, written: bool = True) -> CompiledPolicy:
+    """``written=False`` fires every rule through ``RulePlan.fire_any`` (the check on ``_plan_code``)."""
+    rules = tuple(CompiledRule(i, rule, RulePlan(rule, policy, written)) for i, rule in enumerate(policy.rules))
     index: dict[tuple[str, str], list[CompiledRule]] = {}
     for compiled in rules:
         for kind in compiled.rule.when.kinds:
@@ -59,4 +64,5 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         frozenset(OBLIGATION_KINDS) | frozenset(kind for kind, _ in policy.kinds),
         frozenset(per_review),
         frozenset(kind for fact, kind in index if fact == "event") | {"review_held"},
+        {k: tuple(c.plan.fire for c in v) for k, v in index.items()},
     )

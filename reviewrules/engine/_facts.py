@@ -348,7 +348,7 @@ class Session:
         self.notes: list[str] = []
         self.error: BaseException | None = None
         # What rules work out once per period (``_plan``): the events that trigger a rule, by its window key.
-        self.cache: dict[tuple[str, str], list[Event]] = {}
+        self.cache: dict[tuple[str, str], list[Any]] = {}
 
     def add(self, fact: Fact) -> bool:
         """Add a fact; True if it is new. A fact derived again only gains a parent."""

@@ -10,8 +10,9 @@ how its obligation is met. Both backends fire plans, so they agree exactly.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from .._calendar import due_date
 from .._vocabulary import is_review_kind
@@ -19,6 +20,7 @@ from ..policy._model import MetBy, Policy, Rule
 from ._conditions import conditions_hold
 from ._derive import _alternative_starts, _anchor_date, _escalation, _lapse, _notice, _status, trigger_statuses
 from ._facts import CaseIndex, Fact, Session
+from ._plan_code import written_fire
 
 __all__ = ["RulePlan"]
 
@@ -51,13 +53,16 @@ class RulePlan:
         "own_met_by",
         "alternatives",
         "window_cache_key",
+        "window_keys_key",
         "first_version",
         "single_version",
         "single_start",
         "versions_on",
+        "notes_on",
+        "fire",
     )
 
-    def __init__(self, rule: Rule, policy: Policy):
+    def __init__(self, rule: Rule, policy: Policy, written: bool = True):
         when, emit = rule.when, rule.emit
         self.rule = rule
         self.policy = policy
@@ -88,6 +93,7 @@ class RulePlan:
         self.met = self.met_by.how
         self.alternatives = any(a.computable for a in rule.alternatives)
         self.window_cache_key = ("window", rule.qualified_id)
+        self.window_keys_key = ("window-keys", rule.qualified_id)
         self.first_version = policy.versions[0] if policy.versions else None
         # The common case: in force in one version only, whatever the date (noted before it began).
         spans = rule.in_force
@@ -95,6 +101,10 @@ class RulePlan:
         self.single_version = spans[0][0] if single else None
         self.single_start = self.first_version.start if single and self.first_version is not None else None
         self.versions_on: dict[date, tuple[str | None, str]] = {}  # the version in force on a date, once worked out
+        self.notes_on: dict[date, str] = {}  # ...and its note, where it has one
+        # ``derive`` for a fact of a kind the rule reacts to (a candidate found by its kind): the
+        # function written for this rule (``_plan_code``), or ``fire_any`` where asked.
+        self.fire: Callable[[Fact, Session], list[Fact]] = written_fire(self) if written else self.fire_any
 
     def matches(self, fact: Fact) -> bool:
         """The conditions an engine can test on the fact alone."""
@@ -115,12 +125,12 @@ class RulePlan:
 
     def derive(self, trigger: Fact, session: Session) -> list[Fact]:
         """What this rule produces from one triggering fact (none if it does not apply)."""
-        if not self.matches(trigger):
+        if trigger.fact != self.fact or trigger.kind not in self.kinds:
             return []
-        return self._produce(trigger, session)
+        return self.fire(trigger, session)
 
-    def fire(self, trigger: Fact, session: Session) -> list[Fact]:
-        """``derive`` for a fact of a kind the rule reacts to (a candidate found by its kind)."""
+    def fire_any(self, trigger: Fact, session: Session) -> list[Fact]:
+        """``fire``, for any rule: each choice the rule fixes tested as it goes."""
         if not self._holds(trigger):
             return []
         return self._produce(trigger, session)
@@ -180,6 +190,8 @@ class RulePlan:
         found = self.versions_on.get(on)
         if found is None:
             found = self.versions_on[on] = self._find_version(on)
+            if found[1]:
+                self.notes_on[on] = found[1]
         return found
 
     def _find_version(self, on: date) -> tuple[str | None, str]:
@@ -284,6 +296,12 @@ class RulePlan:
                 if e.type in self.kinds and all(c.test(dict(e.fields)) for c in rule.when.where)
             ]
             cache[self.window_cache_key] = triggering
+        if not same:  # the next triggering event after this one, found by bisection
+            keys = cache.get(self.window_keys_key)
+            if keys is None:
+                keys = cache[self.window_keys_key] = sorted((e.date, e.index) for e in triggering)
+            at = bisect_right(keys, (this.date, this.index))
+            return this.date, (keys[at][0] if at < len(keys) else None), True
         later = [
             e
             for e in triggering

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from ._compile import CompiledPolicy
-from ._facts import Fact, Session
+from ._facts import MAX_FACTS_PER_CHILD, Fact, Session
 
 __all__ = ["run_python"]
 
@@ -23,9 +23,16 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
     for fact in initial:
         if session.add(fact):
             queue.append(fact)
+    fires = compiled.fires.get
+    facts = session.facts
+    add, push, pop = session.add, queue.append, queue.popleft
     while queue:
-        fact = queue.popleft()
-        for candidate in compiled.candidates(fact.fact, fact.kind):
-            for new in candidate.plan.fire(fact, session):
-                if session.add(new):
-                    queue.append(new)
+        fact = pop()
+        for fire in fires((fact.fact, fact.kind), ()):
+            for new in fire(fact, session):
+                # Session.add's common case, a new fact well within the limit, done here.
+                if new.id not in facts and len(facts) < MAX_FACTS_PER_CHILD:
+                    facts[new.id] = new
+                    push(new)
+                elif add(new):
+                    push(new)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..case._model import Refusal
 from ..engine._result import Result
+from ..engine._rows import ChildRows
 from ._summary import CaseloadSummary
 from ._tables import ObligationFilter, csv_rows, jsonl_refusal, jsonl_result
 
@@ -51,7 +52,7 @@ def _summary(as_of: date) -> CaseloadSummary:
     return found
 
 
-def render(options: Rendering, item: Result | Refusal, where: str | None) -> ChildRecord:
+def render(options: Rendering, item: Result | ChildRows | Refusal, where: str | None) -> ChildRecord:
     part = _summary(options.as_of).part(item)
     fmt = options.fmt
     if isinstance(item, Refusal):
@@ -62,6 +63,7 @@ def render(options: Rendering, item: Result | Refusal, where: str | None) -> Chi
     if fmt == "csv":
         text = csv_rows(item, options.keep)
     elif fmt in ("jsonl", "json"):
+        assert isinstance(item, Result)  # rows are made only for a CSV or a summary
         text = jsonl_result(item, options.keep, options.compact)
         if fmt == "json":  # one element of the results array: without the record key
             text = "{" + text[len('{"record":"result",') :]

@@ -28,6 +28,7 @@ from typing import Any
 from .._calendar import months_back, window_end
 from ..case._model import Refusal
 from ..engine._result import Result
+from ..engine._rows import ChildRows, open_escalation_periods, result_rows
 
 __all__ = ["CaseloadSummary", "DUE_SOON_DAYS"]
 
@@ -62,34 +63,34 @@ class CaseloadSummary:
         # Longest overdue review per child: (days, child, kind), the longest kept.
         self.longest: list[tuple[int, str, str, str]] = []
 
-    def add(self, item: Result | Refusal) -> None:
+    def add(self, item: Result | ChildRows | Refusal) -> None:
         self.merge(self.part(item))
 
-    def part(self, item: Result | Refusal) -> tuple[Any, ...]:
+    def part(self, item: Result | ChildRows | Refusal) -> tuple[Any, ...]:
         """What one child adds to the counts, as plain data (made where the child was
         evaluated, perhaps in a worker process, and merged here)."""
         if isinstance(item, Refusal):
             return ("refused", item.problems[0].code if item.problems else "invalid")
-        as_of = self.as_of
+        as_of, soon, since = self.as_of, self.soon, self.since
         open_starts = {p.start for p in item.periods if p.open_on(as_of)}
         counts: list[tuple[str, str, str]] = []  # (counter, key)
         worst: tuple[int, str, str, str] | None = None
-        for o in item.obligations:
-            if not o.kind.startswith("review."):
+        for due, kind, _, _, status, period, done, owner in result_rows(item):
+            if not kind.startswith("review."):
                 continue
-            if o.status == "overdue":
-                if o.period in open_starts:
-                    counts.append(("overdue_now", o.kind, o.owner or "-"))
-                    days = (as_of - o.due).days
+            if status == "overdue":
+                if period in open_starts:
+                    counts.append(("overdue_now", kind, owner or "-"))
+                    days = (as_of - due).days
                     if worst is None or days > worst[0]:
-                        worst = (days, item.child, o.kind, o.due.isoformat())
+                        worst = (days, item.child, kind, due.isoformat())
                 else:
-                    counts.append(("missed_in_ended", o.kind, ""))
-            elif o.status == "pending" and o.due <= self.soon:
-                counts.append(("due_soon", o.kind, o.owner or "-"))
-            elif o.status in ("met", "late") and o.done is not None and self.since < o.done <= as_of:
-                counts.append(("held_on_time" if o.status == "met" else "held_late", o.kind, ""))
-        escalations = sum(1 for e in item.escalations if e.resolved is None and e.period in open_starts)
+                    counts.append(("missed_in_ended", kind, ""))
+            elif status == "pending" and due <= soon:
+                counts.append(("due_soon", kind, owner or "-"))
+            elif status in ("met", "late") and done is not None and since < done <= as_of:
+                counts.append(("held_on_time" if status == "met" else "held_late", kind, ""))
+        escalations = sum(1 for period in open_escalation_periods(item) if period in open_starts)
         return ("evaluated", len(open_starts), tuple(w.code for w in item.warnings), tuple(counts), escalations, worst)
 
     def merge(self, part: tuple[Any, ...]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..case._model import Refusal
 from ..engine._result import Obligation, Result
+from ..engine._rows import ChildRows, Row, result_rows
 from ..policy._model import Policy
 
 __all__ = ["CSV_COLUMNS", "ObligationFilter", "csv_header", "csv_rows", "jsonl_header", "jsonl_result", "jsonl_refusal", "rules_index"]
@@ -37,13 +38,17 @@ class ObligationFilter:
         return any(v is not None for v in (self.statuses, self.kinds, self.due_from, self.due_to))
 
     def keep(self, obligation: Obligation) -> bool:
-        if self.statuses is not None and obligation.status not in self.statuses:
+        return self.keep_row((obligation.due, obligation.kind, None, "", obligation.status, None, None, None))
+
+    def keep_row(self, row: Row) -> bool:
+        due, kind, status = row[0], row[1], row[4]
+        if self.statuses is not None and status not in self.statuses:
             return False
-        if self.kinds is not None and not obligation.kind.startswith(self.kinds):
+        if self.kinds is not None and not kind.startswith(self.kinds):
             return False
-        if self.due_from is not None and obligation.due < self.due_from:
+        if self.due_from is not None and due < self.due_from:
             return False
-        if self.due_to is not None and obligation.due > self.due_to:
+        if self.due_to is not None and due > self.due_to:
             return False
         return True
 
@@ -61,23 +66,43 @@ def _quoted(text: str) -> str:
     return text
 
 
-def csv_rows(result: Result, keep: ObligationFilter | None = None) -> str:
+# Dates as the CSV writes them, worked out once each: a caseload writes the same few thousand
+# dates millions of times. Cleared if it ever grows past what any caseload's dates need.
+_ISO: dict[date, str] = {}
+_ISO_LIMIT = 1 << 16
+
+
+def _iso(day: date) -> str:
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= _ISO_LIMIT:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
+
+
+def csv_rows(result: Result | ChildRows, keep: ObligationFilter | None = None) -> str:
     """The CSV rows of one child's obligations, in the result's order.
 
     Kinds, statuses, owners, rule ids and dates never need quoting (the schema's
     patterns); the child id is quoted as the csv module would, where it must be.
     """
     child = _quoted(result.child)
-    rows = []
-    for o in result.obligations:
-        if keep is not None and not keep.keep(o):
-            continue
-        period, done, review = o.period, o.done, o.review
-        rows.append(
-            f"{child},{period.isoformat() if period else ''},{o.kind},{'' if review is None else review},"
-            f"{o.due.isoformat()},{done.isoformat() if done else ''},{o.status},{o.owner or ''},{o.rule}\n"
-        )
-    return "".join(rows)
+    rows = result_rows(result)
+    if keep is not None and keep.active:
+        rows = tuple(row for row in rows if keep.keep_row(row))
+    out: list[str] = []
+    append = out.append
+    dates = _ISO
+    heads: dict[date | None, str] = {}  # the child and period columns, once per period
+    for due, kind, review, rule, status, period, done, owner in rows:
+        head = heads.get(period)
+        if head is None:
+            head = heads[period] = f"{child},{_iso(period) if period else ''},"
+        due_text = dates.get(due) or _iso(due)
+        done_text = (dates.get(done) or _iso(done)) if done else ""
+        append(f"{head}{kind},{'' if review is None else review},{due_text},{done_text},{status},{owner or ''},{rule}\n")
+    return "".join(out)
 
 
 def rules_index(policy: Policy) -> dict[str, Any]:
