@@ -10,7 +10,6 @@ out when a result is explained (``_collect``).
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,33 +27,22 @@ def event_facts(index: CaseIndex, wanted: frozenset[str] | None = None) -> list[
     """The facts of a period's events; with ``wanted``, only of those event types (the ones
     some rule reacts to: a fact nothing reacts to changes nothing, and is never explained)."""
     facts = []
-    seen: Counter[tuple[str, object]] = Counter()
+    seen: dict[tuple[str, object], int] = {}
     for event in index.events:
-        if wanted is not None and event.type not in wanted:
+        kind = event.type
+        if wanted is not None and kind not in wanted:
             continue
         fields = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
         fields["date"] = event.date.isoformat()
         # Count events of a type per review: the one named, or, for an event that can
         # name one but does not, the review in progress (the next to be held).
         review = event.review
-        if review is None and "review" in EVENT_FIELDS[event.type]:
+        if review is None and "review" in EVENT_FIELDS[kind]:
             review = index.reviews_held_before(event.date) + 1
-        seen[(event.type, review)] += 1
-        fields["occurrence"] = seen[(event.type, review)]
-        facts.append(
-            Fact(
-                id=("event", event.index),
-                fact="event",
-                kind=event.type,
-                fields=fields,
-                event=event,
-                review=review,
-                due=event.date,
-                label=event.label(),
-                root=event,
-                ref=event.get("id"),
-            )
-        )
+        key = (kind, review)
+        fields["occurrence"] = seen[key] = seen.get(key, 0) + 1
+        # Its label (event.label()) is worked out if it is ever said (Fact.trigger_label).
+        facts.append(Fact(("event", event.index), "event", kind, fields, None, event, review, event.date, root=event, ref=event.get("id")))
     return facts
 
 

@@ -158,6 +158,9 @@ class Fact:
         """What the fact is, said briefly: an event's type and category, a review's kind and number."""
         if self.label is not None:
             return self.label
+        if self.fact == "event" and self.event is not None:  # worked out on first use
+            self.label = self.event.label()
+            return self.label
         trigger = self.trigger
         if trigger is None:
             return ""
@@ -341,9 +344,12 @@ class CaseIndex:
 class Session:
     """One child's working memory during forward chaining."""
 
-    def __init__(self, policy: Policy, index: CaseIndex):
+    def __init__(self, policy: Policy, index: CaseIndex, readings: bool = True):
         self.policy = policy
         self.index = index
+        # Whether the dates other readings count from are kept (what _collect says of them).
+        # Only where no notes are written: working them out may add one (a missing date).
+        self.readings = readings
         self.facts: dict[tuple[object, ...], Fact] = {}
         self.notes: list[str] = []
         self.error: BaseException | None = None

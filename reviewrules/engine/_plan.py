@@ -247,7 +247,7 @@ class RulePlan:
             [reason] if reason is not None else None,
             reason=reason,
         )
-        if self.alternatives:
+        if self.alternatives and session.readings:
             fact.alt_starts = _alternative_starts(self.rule, trigger, session)
         return fact
 

@@ -131,7 +131,7 @@ def written_fire(plan: RulePlan) -> Fire:
         "[reason] if reason is not None else None, reason=reason)"
     )
     if plan.alternatives:
-        add("    fact.alt_starts = alternative_starts(RULE, trigger, session)")
+        add("    if session.readings: fact.alt_starts = alternative_starts(RULE, trigger, session)")
     add(f"    fact.version = {version}")
     add("    fact.root = trigger.root")
     add("    fact.ref = trigger.ref")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Tuple
 
 from ..case._model import Case, CaseWarning
@@ -36,18 +37,18 @@ class ChildRows:
     warnings: tuple[CaseWarning, ...]
 
 
-def _row_order(row: Row) -> tuple[object, ...]:
-    # The result's order (``_collect._obligation_order``), over a row.
-    return (row[0], row[1], row[2] or 0, row[3], row[4], row[5] or date.min)
+_FIRST = itemgetter(0)
 
 
 def child_rows(case: Case, sessions: list[Session], warnings: tuple[CaseWarning, ...]) -> ChildRows:
     """The rows of one child from the settled session of each period of care."""
-    rows: list[Row] = []
+    # Each row with its place in the result's order (``_collect._obligation_order``).
+    keyed: list[tuple[tuple[object, ...], Row]] = []
     escalations: list[date | None] = []
-    append = rows.append
+    append = keyed.append
     for session in sessions:
         period = session.index.start
+        placed = period or date.min
         for fact in session.facts.values():
             rule = fact.rule
             if rule is None:  # an event, or the review the records begin with
@@ -55,25 +56,18 @@ def child_rows(case: Case, sessions: list[Session], warnings: tuple[CaseWarning,
             kind = fact.fact
             if kind == "obligation":
                 review = fact.review
-                append(
-                    (
-                        fact.due,  # type: ignore[arg-type]
-                        fact.kind,
-                        review if review is None or review < UNKNOWN_REVIEW else None,
-                        rule.qualified_id,
-                        fact.status,  # type: ignore[arg-type]
-                        period,
-                        fact.done,
-                        fact.owner,
-                    )
-                )
+                if review is not None and review >= UNKNOWN_REVIEW:
+                    review = None
+                due, what, rule_id, status = fact.due, fact.kind, rule.qualified_id, fact.status
+                assert due is not None and status is not None
+                append(((due, what, review or 0, rule_id, status, placed), (due, what, review, rule_id, status, period, fact.done, fact.owner)))
             elif kind == "escalation" and fact.resolved is None and fact.status not in ("superseded", "not_applicable"):
                 escalations.append(period)
-    rows.sort(key=_row_order)
+    keyed.sort(key=_FIRST)
     return ChildRows(
         case.child_id,
         tuple(period_of_care(s.index) for s in sessions if s.index.start),
-        tuple(rows),
+        tuple([row for _, row in keyed]),
         tuple(escalations),
         warnings,
     )

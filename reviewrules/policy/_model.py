@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import Any, Mapping
 
 from .._calendar import describe_amount
@@ -264,7 +265,7 @@ class Rule:
                 return label
         return None
 
-    @property
+    @cached_property  # asked for on every obligation of a caseload; kept in __dict__, not a field
     def qualified_id(self) -> str:
         return f"{self.policy}/{self.id}"
 
