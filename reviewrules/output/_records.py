@@ -52,9 +52,16 @@ def _summary(as_of: date) -> CaseloadSummary:
     return found
 
 
+# What an evaluated child adds to a run whose output has no summary (csv, jsonl): only the count.
+_COUNTED: tuple[Any, ...] = ("evaluated", 0, (), (), 0, None)
+
+
 def render(options: Rendering, item: Result | ChildRows | Refusal, where: str | None) -> ChildRecord:
-    part = _summary(options.as_of).part(item)
     fmt = options.fmt
+    if fmt in ("summary", "json") or isinstance(item, Refusal):  # the json output ends with the summary
+        part = _summary(options.as_of).part(item)
+    else:
+        part = _COUNTED
     if isinstance(item, Refusal):
         lines = tuple(item.lines("refused"))
         text = jsonl_refusal(item) if fmt in ("jsonl", "json") else ""
