@@ -36,13 +36,15 @@ def event_facts(index: CaseIndex, wanted: frozenset[str] | None = None) -> list[
         fields["date"] = event.date.isoformat()
         # Count events of a type per review: the one named, or, for an event that can
         # name one but does not, the review in progress (the next to be held).
-        review = event.review
+        # The event's review and id, from the fields just made where they are (as they are,
+        # where the schema is met), else from the event.
+        review = fields["review"] if "review" in fields else event.review
         if review is None and "review" in EVENT_FIELDS[kind]:
             review = index.reviews_held_before(event.date) + 1
         key = (kind, review)
         fields["occurrence"] = seen[key] = seen.get(key, 0) + 1
         # Its label (event.label()) is worked out if it is ever said (Fact.trigger_label).
-        facts.append(Fact(("event", event.index), "event", kind, fields, None, event, review, event.date, root=event, ref=event.get("id")))
+        facts.append(Fact(("event", event.index), "event", kind, fields, None, event, review, event.date, root=event, ref=fields["id"] if "id" in fields else event.get("id")))
     return facts
 
 

@@ -106,12 +106,16 @@ def written_fire(plan: RulePlan) -> Fire:
         add("    done = done_by(trigger, review, anchor, session)")
     else:
         own = plan.own_met_by is None
-        add("    if trigger.fact != 'event' or trigger.event is None:")
+        # CaseIndex.completion: a task of a review is met by its first completion for that review.
+        add("    if review is not None:")
+        add(f"        dates = index.completions.get(({kind}, review))")
+        add("        done = dates[0] if dates else None")
+        add("    elif trigger.fact != 'event' or trigger.event is None:")
         inclusive = f"trigger.kind != {kind}" if own else "False"
-        add(f"        done = index.completion({kind}, review, anchor, None, {inclusive})")
+        add(f"        done = index.completion({kind}, None, anchor, None, {inclusive})")
         add("    else:")
         add("        start, end, inclusive = window(trigger, anchor, session)")
-        add(f"        done = index.completion({kind}, review, start, end, inclusive)")
+        add(f"        done = index.completion({kind}, None, start, end, inclusive)")
     # Its status (_derive._status, with the common case written out).
     add("    if trigger.status == 'not_applicable' or index.records_from is not None or (index.start is not None and when < index.start):")
     add(f"        status, reason = status_of(when, done, trigger, index, {kind}, review)")
