@@ -88,6 +88,8 @@ def _supersede(session: Session) -> set[tuple[object, ...]]:
 
 def _lapse(session: Session) -> set[tuple[object, ...]]:
     lapsed: set[tuple[object, ...]] = set()
+    if not any(rule.emit.fact == "lapse" for rule in session.policy.rules):
+        return lapsed  # no rule makes a lapse marker: nothing to look for among the facts
     for marker in _in_order(session, "lapse"):
         assert marker.rule is not None and marker.due is not None
         for target_id in sorted(marker.parents, key=lambda key: fact_id(*key)):
