@@ -42,6 +42,9 @@ class _Open:
     ceased: date | None = None
 
 
+_RANKS = {"ceased_looked_after": 0, "became_looked_after": 1}  # _order's ranks on a day; every other event is 2
+
+
 def _order(event: Event) -> tuple[date, int, bool, int, int]:
     # On one day the period's end comes first (that day belongs to the period that
     # ends), then a new start, then everything else (which then belongs to it).
@@ -49,13 +52,28 @@ def _order(event: Event) -> tuple[date, int, bool, int, int]:
     return (event.date, rank, *event_order(event)[1:])
 
 
+def _care_order(events: list[Event], ranked: list[int]) -> list[Event]:
+    """``events`` (in event_order) sorted by ``_order``, given the positions of its starts and
+    ends: the list itself when that changes nothing, as on most days. _order puts a day's
+    end and start before the rest of the day and otherwise keeps event_order, so the order
+    changes only where an end or a start follows an event of its day that it ranks before."""
+    ranks = _RANKS
+    for position in ranked:
+        if position:
+            before, event = events[position - 1], events[position]
+            if before.date == event.date and ranks.get(before.type, 2) > ranks[event.type]:
+                return sorted(events, key=_order)
+    return events
+
+
 def cut_periods(
     events: list[Event], dob: date | None, records_from: date | None
 ) -> tuple[tuple[Period, ...], tuple[CaseWarning, ...], list[HistoryProblem]]:
-    """The periods of care in ``events`` (sorted by date), what was not used, and what is wrong."""
+    """The periods of care in ``events`` (sorted by ``event_order``), what was not used, and what is wrong."""
     problems: list[HistoryProblem] = []
     warnings: list[CaseWarning] = []
-    starts = [e for e in events if e.type == "became_looked_after"]
+    ranked = [i for i, e in enumerate(events) if e.type in _RANKS]  # where the starts and ends are
+    starts = [events[i] for i in ranked if events[i].type == "became_looked_after"]
     if not starts:
         problems.append(
             HistoryProblem(
@@ -103,10 +121,18 @@ def cut_periods(
         ends = [d for d in (period.ceased, adult_on) if d is not None and d >= period.start.date]
         return min(ends) if ends else None
 
-    for event in sorted(events, key=_order):
-        if event.type == "became_looked_after":
+    # The current period's end: worked out when first needed after the period starts or
+    # its ceased date is set, and kept until then (end_of depends on nothing else).
+    end: date | None = None
+    end_known = False
+    ordered = _care_order(events, ranked)
+    for event in ordered:
+        kind = event.type
+        if kind == "became_looked_after":
             still_open = current is not None and current.ceased is None
-            if current is not None and still_open and (end_of(current) is None or event.date <= (end_of(current) or date.max)):
+            if current is not None and still_open and not end_known:
+                end, end_known = end_of(current), True
+            if current is not None and still_open and (end is None or event.date <= end):
                 problems.append(
                     HistoryProblem(
                         f"a second became_looked_after on {event.date} while the child is looked after "
@@ -141,13 +167,15 @@ def cut_periods(
                 )
                 continue
             current = _Open(event)
+            end_known = False
             built.append(current)
             continue
         if current is None:
             outside(event, f"before the child first became looked after (on {starts[0].date})")
             continue
-        end = end_of(current)
-        if event.type == "ceased_looked_after":
+        if not end_known:
+            end, end_known = end_of(current), True
+        if kind == "ceased_looked_after":
             if current.ceased is not None:
                 problems.append(
                     HistoryProblem(
@@ -162,9 +190,10 @@ def cut_periods(
                 outside(event, f"after the 18th birthday ({end}), when the period of care ended")
             else:
                 current.ceased = event.date
+                end_known = False
                 current.events.append(event)
             continue
-        if end is None or event.date <= end or event.type in AFTER_END_EVENTS:
+        if end is None or event.date <= end or kind in AFTER_END_EVENTS:
             current.events.append(event)
         else:
             ended = "the child turned 18" if end == adult_on and current.ceased != end else "the child ceased to be looked after"
@@ -172,7 +201,8 @@ def cut_periods(
     periods: list[Period] = []
     for number, item in enumerate(built, 1):
         complete = records_from is None or item.start.date >= records_from
-        used = sorted(item.events, key=event_order)
+        # A period's events in event_order: gathered in that order already when _care_order changed nothing.
+        used = item.events if ordered is events else sorted(item.events, key=event_order)
         if not complete:
             assert records_from is not None
             kept = []
@@ -216,40 +246,54 @@ def cut_periods(
 
 def _period_problems(periods: list[Period], dob: date | None) -> Iterator[HistoryProblem]:
     """Checks within the whole history and within each period: duplicates, numbering, births."""
+    # Duplicates: events of one type on one day with the same fields. Most events are the
+    # only one on their day, so the first of a day is only noted by its date (cheap to
+    # hash); events are keyed by type, day and fields once a second comes on that day, the
+    # first of the day too. ``seen`` holds, as it did when every event went in, the first
+    # event of each key that can have a duplicate.
+    by_day: dict[date, Event] = {}
     seen: dict[tuple[object, ...], Event] = {}
     held_on: dict[date, Event] = {}
     recommendations: dict[str, Event] = {}
+    # Events before the date of birth are named only when it is not after the first start
+    # (that is a problem of its own): the same answer for every event, so asked once.
+    born = dob if dob is not None and periods and dob <= periods[0].start else None
     for period in periods:
         scheduled: dict[int, Event] = {}
         held_count = 0
+        complete = period.complete
         for event in period.events:
-            key = (event.type, event.date, event.fields)
-            if key in seen:
+            kind = event.type
+            first = by_day.setdefault(event.date, event)
+            if first is not event:
+                seen.setdefault((first.type, first.date, first.fields), first)
+                earlier = seen.setdefault((kind, event.date, event.fields), event)
+                if earlier is not event:
+                    yield HistoryProblem(
+                        f"duplicate of event {earlier.index + 1} ({kind} on {event.date})",
+                        ("events", event.index),
+                        "duplicate-event",
+                        event.index,
+                    )
+                    continue
+            if born is not None and event.date < born:
                 yield HistoryProblem(
-                    f"duplicate of event {seen[key].index + 1} ({event.type} on {event.date})",
-                    ("events", event.index),
-                    "duplicate-event",
-                    event.index,
-                )
-                continue
-            seen[key] = event
-            if dob is not None and dob <= periods[0].start and event.date < dob:
-                yield HistoryProblem(
-                    f"{event.type} on {event.date} is before the date of birth {dob}",
+                    f"{kind} on {event.date} is before the date of birth {dob}",
                     ("events", event.index, "date"),
                     "before-birth",
                     event.index,
                 )
-            if not period.complete and event.review is not None:
+            if not complete and event.review is not None:
                 yield HistoryProblem(
-                    f"{event.type} names review {event.review}, but this period of care began on {period.start}, before "
+                    f"{kind} names review {event.review}, but this period of care began on {period.start}, before "
                     "the records begin, so its reviews' numbers are not known: leave review: out",
                     ("events", event.index, "review"),
                     "review-number",
                     event.index,
                 )
                 continue
-            if event.type == "review_held":
+            # An event has one type: at most one of these branches is taken.
+            if kind == "review_held":
                 if event.date in held_on:
                     yield HistoryProblem(
                         f"two reviews held on {event.date} (events {held_on[event.date].index + 1} and {event.index + 1}); "
@@ -270,7 +314,7 @@ def _period_problems(periods: list[Period], dob: date | None) -> Iterator[Histor
                         "review-number",
                         event.index,
                     )
-            if event.type == "review_scheduled":
+            elif kind == "review_scheduled":
                 number = event.review
                 if number is not None and number in scheduled:
                     yield HistoryProblem(
@@ -282,14 +326,14 @@ def _period_problems(periods: list[Period], dob: date | None) -> Iterator[Histor
                     )
                 if number is not None:
                     scheduled[number] = event
-            if event.type == "recommendation_made":
+            elif kind == "recommendation_made":
                 rec_id = event.get("id")
                 if rec_id in recommendations:
                     yield HistoryProblem(
                         f"recommendation '{rec_id}' is made twice", ("events", event.index, "id"), "duplicate-event", event.index
                     )
                 recommendations[rec_id] = event
-            if event.type == "recommendation_resolved" and event.get("id") not in recommendations:
+            elif kind == "recommendation_resolved" and event.get("id") not in recommendations:
                 yield HistoryProblem(
                     f"resolves recommendation '{event.get('id')}', which no earlier recommendation_made event makes",
                     ("events", event.index, "id"),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from .._errors import Problem
 
-__all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday", "event_order"]
+__all__ = ["Event", "Period", "Case", "CaseWarning", "Refusal", "parse_date", "birthday", "event_order", "sort_events"]
 
 
 def parse_date(text: Any) -> date:
@@ -43,6 +44,25 @@ def event_order(event: "Event") -> tuple[date, bool, int, int]:
     (refused) are taken in the order of their numbers, so the problems named are the same."""
     review = event.review if event.type == "review_held" and isinstance(event.review, int) else 0
     return (event.date, event.type == "recommendation_resolved", review, event.index)
+
+
+_date_of = attrgetter("date")
+
+
+def sort_events(events: list["Event"]) -> None:
+    """Sort ``events`` in place into ``event_order``, as ``events.sort(key=event_order)`` does.
+
+    Sorted by date alone (a key in C), each day's events keep their order in the list;
+    event_order differs from that only within a day, so it is asked only of neighbours on
+    one day, and the full sort runs only where they are out of its order. Where two events
+    have the same event_order key they are on one day, and both sorts are stable, so they
+    keep the list's order either way.
+    """
+    events.sort(key=_date_of)
+    for before, after in zip(events, events[1:]):
+        if before.date == after.date and event_order(before) > event_order(after):
+            events.sort(key=event_order)
+            return
 
 
 def birthday(dob: date, years: int) -> date:

@@ -32,7 +32,7 @@ def event_facts(index: CaseIndex, wanted: frozenset[str] | None = None) -> list[
         kind = event.type
         if wanted is not None and kind not in wanted:
             continue
-        fields = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
+        fields: dict[str, Any] = {k: v for k, v in event.fields if isinstance(v, (str, int, bool)) and k != "note"}
         fields["date"] = event.date.isoformat()
         # Count events of a type per review: the one named, or, for an event that can
         # name one but does not, the review in progress (the next to be held).
