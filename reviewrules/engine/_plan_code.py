@@ -93,12 +93,7 @@ def written_fire(plan: RulePlan) -> Fire:
     if plan.emits != "obligation":
         _other(plan, lines, version)
         return _compiled(plan, lines)
-    # The due date.
-    if plan.offset is not None:
-        amount, unit, direction = plan.offset
-        add(f"    when = due_date(anchor, {_literal(amount)}, {_literal(unit)}, {_literal(direction)})")
-    else:
-        add("    when = anchor")
+    _when(plan, lines)
     # When it was met (RulePlan._done, with _window's first case written out).
     if plan.met == "review":
         add("    done = index.held_date(review)")
@@ -144,14 +139,19 @@ def written_fire(plan: RulePlan) -> Fire:
     return _compiled(plan, lines)
 
 
+def _when(plan: RulePlan, lines: list[str]) -> None:
+    """The date it is due, raised or noted on: the offset from the anchor, or the anchor itself."""
+    if plan.offset is not None and plan.anchor_name is not None:
+        amount, unit, direction = plan.offset
+        lines.append(f"    when = due_date(anchor, {_literal(amount)}, {_literal(unit)}, {_literal(direction)})")
+    else:
+        lines.append("    when = anchor")
+
+
 def _other(plan: RulePlan, lines: list[str], version: str) -> None:
     """An escalation, notice or lapse marker (the rest of RulePlan._produce)."""
     add = lines.append
-    if plan.offset is not None and plan.anchor_name is not None:
-        amount, unit, direction = plan.offset
-        add(f"    when = due_date(anchor, {_literal(amount)}, {_literal(unit)}, {_literal(direction)})")
-    else:
-        add("    when = anchor")
+    _when(plan, lines)
     if plan.emits == "escalation":
         add("    facts = escalation(RULE, trigger, anchor, how, when, index)")
     elif plan.emits == "notice":
