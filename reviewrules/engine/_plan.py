@@ -58,7 +58,6 @@ class RulePlan:
         "single_version",
         "single_start",
         "versions_on",
-        "notes_on",
         "fire",
     )
 
@@ -101,16 +100,9 @@ class RulePlan:
         self.single_version = spans[0][0] if single else None
         self.single_start = self.first_version.start if single and self.first_version is not None else None
         self.versions_on: dict[date, tuple[str | None, str]] = {}  # the version in force on a date, once worked out
-        self.notes_on: dict[date, str] = {}  # ...and its note, where it has one
         # ``derive`` for a fact of a kind the rule reacts to (a candidate found by its kind): the
         # function written for this rule (``_plan_code``), or ``fire_any`` where asked.
         self.fire: Callable[[Fact, Session], list[Fact]] = written_fire(self) if written else self.fire_any
-
-    def matches(self, fact: Fact) -> bool:
-        """The conditions an engine can test on the fact alone."""
-        if fact.fact != self.fact or fact.kind not in self.kinds:
-            return False
-        return self._holds(fact)
 
     def _holds(self, fact: Fact) -> bool:
         """The status and field conditions, for a fact of a kind the rule reacts to."""
@@ -190,8 +182,6 @@ class RulePlan:
         found = self.versions_on.get(on)
         if found is None:
             found = self.versions_on[on] = self._find_version(on)
-            if found[1]:
-                self.notes_on[on] = found[1]
         return found
 
     def _find_version(self, on: date) -> tuple[str | None, str]:

@@ -80,7 +80,7 @@ def written_fire(plan: RulePlan) -> Fire:
     # The version in force on that date.
     if plan.single_version is not None:  # noted only before it began
         version = _literal(plan.single_version)
-        add("    note = (notes_on(on) or version_on(on)[1]) if on < SINGLE_START else ''")
+        add("    note = (found_on(on) or version_on(on))[1] if on < SINGLE_START else ''")
     elif plan.versioned:
         version = "version"
         add("    version, note = version_on(on)")
@@ -184,8 +184,8 @@ def _compiled(plan: RulePlan, lines: list[str]) -> Fire:
         "notice": _notice,
         "lapse": _lapse,
         "version_on": plan._version,
-        # Before the version began the note is never empty, so a miss is only a date not yet seen.
-        "notes_on": plan.notes_on.get,
+        # RulePlan._version's look-up, without its call: a miss is a date not yet seen.
+        "found_on": plan.versions_on.get,
         "window": plan._window,
         "done_by": plan._done,
     }

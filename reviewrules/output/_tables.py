@@ -38,10 +38,12 @@ class ObligationFilter:
         return any(v is not None for v in (self.statuses, self.kinds, self.due_from, self.due_to))
 
     def keep(self, obligation: Obligation) -> bool:
-        return self.keep_row((obligation.due, obligation.kind, None, "", obligation.status, None, None, None))
+        return self._keeps(obligation.due, obligation.kind, obligation.status)
 
     def keep_row(self, row: Row) -> bool:
-        due, kind, status = row[0], row[1], row[4]
+        return self._keeps(row[0], row[1], row[4])
+
+    def _keeps(self, due: date, kind: str, status: str) -> bool:
         if self.statuses is not None and status not in self.statuses:
             return False
         if self.kinds is not None and not kind.startswith(self.kinds):
