@@ -48,3 +48,43 @@ def test_a_rule_written_out_names_its_rule_in_a_traceback():
 def test_the_general_plan_is_what_fires_when_asked_for():
     compiled = compile_policy(load_policy("york"), written=False)
     assert all(rule.plan.fire == rule.plan.fire_any for rule in compiled.rules)
+
+
+def _said(fact):
+    """What a fact is and says, comparable across two firings (``how`` names the trigger it came from)."""
+    how = fact.how if fact.how is None else tuple(part.id if hasattr(part, "id") else part for part in fact.how)
+    return (fact.id, fact.fact, fact.kind, fact.review, fact.due, fact.done, fact.status, fact.owner, fact.anchor, how,
+            fact.trigger.id if fact.trigger else None, list(fact.notes), fact.version, fact.reason, fact.alt_starts, fact.parents)
+
+
+@pytest.mark.parametrize("policy_ref", POLICIES)
+def test_the_rules_of_one_kind_of_fact_fired_as_one_give_what_each_gives_in_turn(policy_ref, cases):
+    from reviewrules.engine._derive import event_facts
+    from reviewrules.engine._facts import CaseIndex, Session
+
+    policy = load_policy(policy_ref)
+    compiled = compile_policy(policy)
+    run = _runner("python")
+    checked = 0
+    for case in cases[:60]:
+        for period in case.periods:
+            if period.start > AS_OF:
+                continue
+            index = CaseIndex(case, period, AS_OF, policy.period_source)
+            session = Session(policy, index)
+            run(compiled, session, event_facts(index, compiled.event_types))
+            for trigger in list(session.facts.values()):
+                key = (trigger.fact, trigger.kind)
+                if key not in compiled.fires:
+                    continue
+                together = compiled.fires[key](trigger, session)
+                in_turn = [fact for rule in compiled.by_fact_kind[key] for fact in rule.plan.fire(trigger, session)]
+                assert [_said(f) for f in together] == [_said(f) for f in in_turn], (case.child_id, key)
+                checked += 1
+    assert checked > 100
+
+
+def test_the_rules_of_one_kind_of_fact_written_as_one_name_that_kind_in_a_traceback():
+    compiled = compile_policy(load_policy("york"))
+    fire = compiled.fires[("obligation", "review.subsequent")]
+    assert fire.__code__.co_filename == "<rules york: obligation review.subsequent>"

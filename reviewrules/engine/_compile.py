@@ -16,6 +16,7 @@ from .._vocabulary import OBLIGATION_KINDS
 from ..policy._model import Policy, Rule
 from ._facts import Fact, Session
 from ._plan import RulePlan
+from ._plan_code import written_fires
 
 __all__ = ["CompiledRule", "CompiledPolicy", "compile_policy"]
 
@@ -42,8 +43,9 @@ class CompiledPolicy:
     # The event types some rule reacts to, and review_held (the review a period's
     # records begin with is explained from its event).
     event_types: frozenset[str]
-    # ``by_fact_kind`` as each rule's ``fire``, in the same order: what the python backend calls.
-    fires: dict[tuple[str, str], tuple[Callable[[Fact, Session], list[Fact]], ...]]
+    # ``by_fact_kind`` as one function a kind of fact, firing its rules in that order and giving
+    # what each gives, in turn (``_plan_code.written_fires``): what the python backend calls.
+    fires: dict[tuple[str, str], Callable[[Fact, Session], list[Fact]]]
 
     def candidates(self, fact: str, kind: str) -> tuple[CompiledRule, ...]:
         return self.by_fact_kind.get((fact, kind), ())
@@ -64,5 +66,17 @@ def compile_policy(policy: Policy, written: bool = True) -> CompiledPolicy:
         frozenset(OBLIGATION_KINDS) | frozenset(kind for kind, _ in policy.kinds),
         frozenset(per_review),
         frozenset(kind for fact, kind in index if fact == "event") | {"review_held"},
-        {k: tuple(c.plan.fire for c in v) for k, v in index.items()},
+        {key: _fires(policy, key, [c.plan for c in found], written) for key, found in index.items()},
     )
+
+
+def _fires(policy: Policy, key: tuple[str, str], plans: list[RulePlan], written: bool) -> Callable[[Fact, Session], list[Fact]]:
+    """The rules reacting to one kind of fact, fired in turn: written out as one function, or each plan's ``fire_any``."""
+    if written:
+        return written_fires(plans, f"{policy.id}: {key[0]} {key[1]}")
+    fires = tuple(plan.fire for plan in plans)
+
+    def fire(trigger: Fact, session: Session) -> list[Fact]:
+        return [fact for one in fires for fact in one(trigger, session)]
+
+    return fire

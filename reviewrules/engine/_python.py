@@ -28,11 +28,13 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
     add, push, pop = session.add, queue.append, queue.popleft
     while queue:
         fact = pop()
-        for fire in fires((fact.fact, fact.kind), ()):
-            for new in fire(fact, session):
-                # Session.add's common case, a new fact well within the limit, done here.
-                if new.id not in facts and len(facts) < MAX_FACTS_PER_CHILD:
-                    facts[new.id] = new
-                    push(new)
-                elif add(new):
-                    push(new)
+        fire = fires((fact.fact, fact.kind))
+        if fire is None:
+            continue
+        for new in fire(fact, session):
+            # Session.add's common case, a new fact well within the limit, done here.
+            if new.id not in facts and len(facts) < MAX_FACTS_PER_CHILD:
+                facts[new.id] = new
+                push(new)
+            elif add(new):
+                push(new)
