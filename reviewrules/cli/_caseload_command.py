@@ -120,7 +120,7 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # A CSV or a summary needs only each child's rows, not its whole result.
     rows = args.format in ("csv", "summary")
     settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering), rows)
-    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
+    target = _output_file(args.output) if args.output else out
     errors = _Errors(err, args.quiet)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})
     seen: dict[str, str | None] = {}
@@ -151,6 +151,15 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             target.close()
     del written
     return finish_run(reader, summary.evaluated, summary.refused, err)
+
+
+def _output_file(path: str) -> TextIO:
+    """The --output file, opened to be read back too where it can be: children that come in
+    order are then written straight to it (``output._ordering``)."""
+    try:
+        return open(path, "w+", encoding="utf-8", newline="")
+    except PermissionError:  # may be written but not read: sorted through temporary files instead
+        return open(path, "w", encoding="utf-8", newline="")
 
 
 def _write(

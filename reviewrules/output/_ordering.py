@@ -7,11 +7,21 @@ Other inputs may come in any order (``order="sort"``): their records are held in
 sorted runs of a few thousand children, spilled to temporary files, and merged
 when the run ends (memory stays bounded; the output appears at the end).
 ``order="input"`` writes each record as it comes.
+
+Most files a caseload is read from are already in child order (a system's export
+sorted by id), so under ``order="sort"`` a file that can be read back (opened
+``w+``) is written straight through while the records keep coming in order, with
+the length of each noted in a small temporary index. The first record out of order
+turns what was written into the first sorted run (copied out, and the file cut back
+to where the records began), and the run goes on by sorted runs as above. Either way
+the bytes written are those of a stable sort by child.
 """
 
 from __future__ import annotations
 
 import heapq
+import io
+import os
 import tempfile
 from typing import IO, Iterator, TextIO
 
@@ -39,6 +49,15 @@ class ChildOrderedSink:
         self._run: list[tuple[str, int, str]] = []
         self._spilled: list[IO[str]] = []
         self._count = 0
+        # Written straight through, while the records come in order (see the module's note):
+        # where they began in ``out``, and each one's key and length.
+        self._through = order == "sort" and _can_read_back(out)
+        self._start = 0
+        self._index: IO[str] | None = None
+        if self._through:
+            out.flush()
+            self._start = out.tell()
+            self._index = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
 
     def add(self, child: str | None, text: str) -> None:
         key = child or ""
@@ -48,10 +67,57 @@ class ChildOrderedSink:
             self._last = key
             self.out.write(text)
             return
+        if self._through:
+            if self._last is None or key >= self._last:
+                self._last = key
+                assert self._index is not None
+                self._index.write(f"{len(key)} {len(text)}\n{key}")
+                self.out.write(text)
+                self._count += 1
+                return
+            self._take_back()
         self._run.append((key, self._count, text))
         self._count += 1
         if len(self._run) >= self.run_size:
             self._spill()
+
+    def _take_back(self) -> None:
+        """What was written straight through becomes the first sorted run, and ``out`` is cut back."""
+        index, out = self._index, self.out
+        assert index is not None
+        self._through = False
+        out.flush()
+        end = out.tell()
+        copy = tempfile.TemporaryFile("w+b")
+        fd = out.fileno()
+        at = self._start
+        while at < end:
+            chunk = os.pread(fd, min(1 << 20, end - at), at)
+            if not chunk:
+                break
+            copy.write(chunk)
+            at += len(chunk)
+        copy.seek(0)
+        text = io.TextIOWrapper(copy, encoding="utf-8", newline="")
+        index.seek(0)
+        run = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
+        number = 0
+        while True:
+            head = index.readline()
+            if not head:
+                break
+            key_length, text_length = (int(part) for part in head.split())
+            key = index.read(key_length)
+            record = text.read(text_length)
+            run.write(f"{len(key)} {len(record)} {number}\n{key}{record}")
+            number += 1
+        text.close()
+        index.close()
+        self._index = None
+        run.seek(0)
+        self._spilled.append(run)
+        out.seek(self._start)
+        out.truncate()
 
     def _spill(self) -> None:
         self._run.sort()
@@ -65,6 +131,11 @@ class ChildOrderedSink:
 
     def close(self) -> None:
         if self.in_order:
+            return
+        if self._through:  # every record came in order: all of it is written already
+            assert self._index is not None
+            self._index.close()
+            self._index = None
             return
         if not self._spilled:
             self._run.sort()
@@ -81,6 +152,14 @@ class ChildOrderedSink:
             for handle in self._spilled:
                 handle.close()
             self._spilled = []
+
+
+def _can_read_back(out: TextIO) -> bool:
+    """Whether ``out`` is a file this process can read what it wrote from, and cut back."""
+    try:
+        return out.seekable() and out.readable() and isinstance(out.fileno(), int)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _read(handle: IO[str]) -> Iterator[tuple[str, int, str]]:
