@@ -44,7 +44,10 @@ def event_facts(index: CaseIndex, wanted: frozenset[str] | None = None) -> list[
         key = (kind, review)
         fields["occurrence"] = seen[key] = seen.get(key, 0) + 1
         # Its label (event.label()) is worked out if it is ever said (Fact.trigger_label).
-        facts.append(Fact(("event", event.index), "event", kind, fields, None, event, review, event.date, root=event, ref=fields["id"] if "id" in fields else event.get("id")))
+        ref = fields["id"] if "id" in fields else event.get("id")
+        # Its arguments in order (id, fact, kind, fields, rule, event, review, due, then None up to
+        # root and ref): a keyword costs the call more than what it does.
+        facts.append(Fact(("event", event.index), "event", kind, fields, None, event, review, event.date, None, None, None, None, None, None, None, None, None, event, ref))
     return facts
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import date
-from typing import Any
+from typing import Any, Collection
 
 from .._errors import EvaluationError, Problem
 from ..case._model import Case, Event, Period, birthday
@@ -116,7 +116,7 @@ class Fact:
         self.trigger = trigger  # the fact this one was derived from (None for events)
         # Notes of this fact alone (why it is not applicable, superseded, which version);
         # the rule's own notes and its other readings are added when results are made.
-        self.notes = notes if notes is not None else []
+        self.notes: list[str] | tuple[()] = notes if notes is not None else ()  # a list from the first (add_note)
         self.alt_starts: tuple[tuple[Any, date], ...] = ()  # (alternative, the date it counts from)
         self.about = about
         self.version: str | None = None  # the policy version that computed it
@@ -125,11 +125,20 @@ class Fact:
         self.root = root
         self.ref = ref
         self.status_by: str | None = None  # the rule that superseded or lapsed it
-        self.parents: set[tuple[object, ...]] = {trigger.id} if trigger is not None else set()
+        # The ids of the facts it was derived from: its trigger's, as a tuple (most facts are
+        # derived once), and a set once a second derivation adds one (Session.add).
+        self.parents: tuple[tuple[object, ...], ...] | set[tuple[object, ...]] = (trigger.id,) if trigger is not None else ()
         self.resolved = resolved  # for an escalation: when what it is about was met
         self.label = label  # a label given when made (events, notices); else worked out
         self.reason = reason  # why it has its status, when said at once (not applicable)
         self._sid: str | None = None
+
+    def add_note(self, text: str) -> None:
+        """A note of this fact alone (most facts have none, and share one empty tuple)."""
+        if self.notes:
+            self.notes.append(text)  # type: ignore[union-attr]  # only a list is not empty
+        else:
+            self.notes = [text]
 
     @property
     def sid(self) -> str:
@@ -271,7 +280,27 @@ class CaseIndex:
         self.as_of = as_of
         # Events after the as-of date have not happened yet, except bookings:
         # a review_scheduled event's date is the date it is booked for.
-        self.events = [e for e in period.events if e.date <= as_of or e.type == "review_scheduled"]
+        # One pass over the period's events for everything looked up in them.
+        self.events: list[Event] = []
+        self.held: list[date] = []
+        self.held_events: list[Event] = []
+        self.scheduled: dict[int, date] = {}
+        self.completions: dict[tuple[str, int | None], list[date]] = {}
+        for e in period.events:
+            kind = e.type
+            if kind == "review_scheduled":
+                self.events.append(e)
+                if e.review is not None:
+                    self.scheduled[e.review] = e.date
+                continue
+            if e.date > as_of:
+                continue
+            self.events.append(e)
+            if kind == "review_held":
+                self.held.append(e.date)
+                self.held_events.append(e)
+            elif kind == "task_completed":
+                self.completions.setdefault((e.get("task"), e.get("review")), []).append(e.date)
         self.start_event: Event | None = period.start_event
         self.start: date | None = period.start
         # The last day of the period as known on the as-of date: the date the child
@@ -284,15 +313,6 @@ class CaseIndex:
         self.complete = period.complete
         self.records_from: date | None = None if period.complete else case.records_from
         self.first_review = 1 if period.complete else UNKNOWN_REVIEW
-        self.held: list[date] = [e.date for e in self.events if e.type == "review_held"]
-        self.held_events: list[Event] = [e for e in self.events if e.type == "review_held"]
-        self.scheduled: dict[int, date] = {
-            e.review: e.date for e in self.events if e.type == "review_scheduled" and e.review is not None
-        }
-        self.completions: dict[tuple[str, int | None], list[date]] = {}
-        for e in self.events:
-            if e.type == "task_completed":
-                self.completions.setdefault((e.get("task"), e.get("review")), []).append(e.date)
         self.dob = case.dob
 
     def reviews_held_before(self, day: date) -> int:
@@ -361,10 +381,10 @@ class Session:
         existing = self.facts.get(fact.id)
         if existing is not None:
             if fact.origin < existing.origin:
-                fact.parents |= existing.parents
+                fact.parents = _joined(fact.parents, existing.parents)
                 self.facts[fact.id] = fact
             else:
-                existing.parents |= fact.parents
+                existing.parents = _joined(existing.parents, fact.parents)
             return False
         if len(self.facts) >= MAX_FACTS_PER_CHILD:
             raise EvaluationError(
@@ -384,3 +404,10 @@ class Session:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+
+def _joined(mine: Collection[tuple[object, ...]], more: Collection[tuple[object, ...]]) -> set[tuple[object, ...]]:
+    """Both facts' parents, as one set."""
+    joined = set(mine)
+    joined.update(more)
+    return joined

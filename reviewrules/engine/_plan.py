@@ -174,7 +174,7 @@ class RulePlan:
             fact.version = version
             fact.root, fact.ref = root, ref
             if version_note:
-                fact.notes.append(version_note)
+                fact.add_note(version_note)
         return facts
 
     def _version(self, on: date) -> tuple[str | None, str]:

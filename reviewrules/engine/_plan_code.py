@@ -224,7 +224,7 @@ def _write(block: _Block) -> None:
     if plan.alternatives:
         add(f"if session.readings: fact.alt_starts = alternative_starts({name('RULE')}, trigger, session)")
     add(f"fact.version = {version}")
-    add("if note: fact.notes.append(note)")
+    add("if note: fact.add_note(note)")
     block.give_one()
 
 
@@ -252,7 +252,7 @@ def _other(block: _Block, version: str) -> None:
     add("for fact in facts:")
     add(f"    fact.version = {version}")
     add("    fact.root, fact.ref = root, ref")
-    add("    if note: fact.notes.append(note)")
+    add("    if note: fact.add_note(note)")
     block.give_all()
 
 

@@ -34,21 +34,21 @@ def settle(session: Session) -> None:
     while changed:
         changed = False
         for fact in session.facts.values():
-            if fact.id in dead or fact.fact in ("event", "lapse") or not fact.parents or not fact.parents <= dead:
+            if fact.id in dead or fact.fact in ("event", "lapse") or not fact.parents or not dead.issuperset(fact.parents):
                 continue
             dead.add(fact.id)
             changed = True
             fact.status_by = min(session.facts[p].status_by or "" for p in fact.parents) or None
-            if fact.parents & superseded:
+            if not superseded.isdisjoint(fact.parents):
                 superseded.add(fact.id)
                 fact.status = "superseded"
                 if fact.fact == "obligation":
-                    fact.notes.append("superseded: it was derived only from superseded obligations")
+                    fact.add_note("superseded: it was derived only from superseded obligations")
             else:
                 lapsed.add(fact.id)
                 fact.status = "not_applicable"
                 if fact.fact == "obligation":
-                    fact.notes.append("not applicable: it was derived only from obligations that lapsed")
+                    fact.add_note("not applicable: it was derived only from obligations that lapsed")
 
 
 def _in_order(session: Session, fact: str) -> list[Fact]:
@@ -61,7 +61,7 @@ def _in_order(session: Session, fact: str) -> list[Fact]:
 
 def _supersede(session: Session) -> set[tuple[object, ...]]:
     superseded: set[tuple[object, ...]] = set()
-    if not any(rule.emit.supersedes for rule in session.policy.rules):
+    if not session.policy.settles[0]:  # no rule supersedes anything
         return superseded
     obligations = _in_order(session, "obligation")
     for winner in obligations:
@@ -80,7 +80,7 @@ def _supersede(session: Session) -> set[tuple[object, ...]]:
                 superseded.add(other.id)
                 other.status = "superseded"
                 other.status_by = winner.rule.qualified_id
-                other.notes.append(
+                other.add_note(
                     f"superseded by {winner.kind} for review {winner.review}, due {winner.due} ({winner.rule.qualified_id})"
                 )
     return superseded
@@ -88,7 +88,7 @@ def _supersede(session: Session) -> set[tuple[object, ...]]:
 
 def _lapse(session: Session) -> set[tuple[object, ...]]:
     lapsed: set[tuple[object, ...]] = set()
-    if not any(rule.emit.fact == "lapse" for rule in session.policy.rules):
+    if not session.policy.settles[1]:
         return lapsed  # no rule makes a lapse marker: nothing to look for among the facts
     for marker in _in_order(session, "lapse"):
         assert marker.rule is not None and marker.due is not None
@@ -100,7 +100,7 @@ def _lapse(session: Session) -> set[tuple[object, ...]]:
                 continue
             target.status = "not_applicable"
             target.status_by = marker.rule.qualified_id
-            target.notes.append(
+            target.add_note(
                 f"not applicable: it falls due on or after {marker.anchor_label or marker.due} "
                 f"({marker.rule.qualified_id}: \"{marker.rule.source.quote}\")"
             )

@@ -328,6 +328,11 @@ class Policy:
     def version(self) -> str | None:
         return self.versions[-1].label if self.versions else self.document.version
 
+    @cached_property  # asked for every period of care a caseload settles; kept in __dict__, not a field
+    def settles(self) -> tuple[bool, bool]:
+        """Whether some rule supersedes obligations, and whether some makes lapse markers."""
+        return any(r.emit.supersedes for r in self.rules), any(r.emit.fact == "lapse" for r in self.rules)
+
     def at(self, label: str) -> Policy:
         """This policy as it stood in one version: only the rules in force in it."""
         labels = [v.label for v in self.versions]
