@@ -94,6 +94,17 @@ def test_the_json_format_is_one_document_with_results_refusals_and_the_summary()
     assert data["summary"]["children"] == {"in": 4, "evaluated": 2, "refused": 2}
 
 
+def test_an_output_file_holds_the_same_bytes_as_standard_output_whatever_order_the_children_came_in(tmp_path):
+    in_order = "\n".join([json.dumps(A), json.dumps(B)]) + "\n"
+    for lines in (LINES, in_order):  # B-2 before A-1: taken back and sorted; A-1 then B-2: written straight through
+        _, printed, _ = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", stdin=lines)
+        path = tmp_path / "out.csv"
+        path.write_text("what the file held before\n" * 1000)
+        run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", "--output", str(path), stdin=lines)
+        assert path.read_text(encoding="utf-8") == printed
+        assert printed.splitlines()[0].startswith("child,") and [r.split(",")[0] for r in printed.splitlines()[1:]] == ["A-1", "A-1", "B-2"]
+
+
 def test_input_order_writes_as_read():
     _, out, _ = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", "--order", "input", stdin=LINES)
     assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["B-2", "A-1", "A-1"]

@@ -25,8 +25,8 @@ def _expected(header, records):
 
 
 def _write(out, records, run_size):
-    out.write("child,number,text\n")
     sink = ChildOrderedSink(out, "sort", run_size=run_size)
+    out.write("child,number,text\n")  # after the sink is made, as the caseload command writes its header
     for child, text in records:
         sink.add(child, text)
     sink.close()
@@ -88,3 +88,24 @@ def test_input_order_writes_each_record_as_it_comes():
 def test_an_order_the_sink_does_not_know_is_refused():
     with pytest.raises(ValueError, match="sort, presorted or input"):
         ChildOrderedSink(io.StringIO(), "random")
+
+
+def test_what_was_written_before_the_first_record_stays_when_the_records_are_taken_back(tmp_path):
+    path = tmp_path / "out.csv"
+    with open(path, "w+", encoding="utf-8", newline="") as out:
+        out.write("before the sink\n")
+        sink = ChildOrderedSink(out, "sort")
+        out.write("after it, before the first record\n")
+        sink.add("B", "B,1\n")
+        sink.add("A", "A,1\n")
+        sink.close()
+    assert path.read_text(encoding="utf-8") == "before the sink\nafter it, before the first record\nA,1\nB,1\n"
+
+
+def test_a_run_with_no_records_writes_nothing_more(tmp_path):
+    path = tmp_path / "out.csv"
+    with open(path, "w+", encoding="utf-8", newline="") as out:
+        sink = ChildOrderedSink(out, "sort")
+        out.write("header\n")
+        sink.close()
+    assert path.read_text(encoding="utf-8") == "header\n"

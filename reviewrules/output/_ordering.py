@@ -51,13 +51,10 @@ class ChildOrderedSink:
         self._count = 0
         # Written straight through, while the records come in order (see the module's note):
         # where they began in ``out``, and each one's key and length.
+        # Where the records begin is taken at the first (what is written before it, a header, stays).
         self._through = order == "sort" and _can_read_back(out)
         self._start = 0
         self._index: IO[str] | None = None
-        if self._through:
-            out.flush()
-            self._start = out.tell()
-            self._index = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
 
     def add(self, child: str | None, text: str) -> None:
         key = child or ""
@@ -68,9 +65,12 @@ class ChildOrderedSink:
             self.out.write(text)
             return
         if self._through:
+            if self._index is None:  # the first record
+                self.out.flush()
+                self._start = self.out.tell()
+                self._index = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
             if self._last is None or key >= self._last:
                 self._last = key
-                assert self._index is not None
                 self._index.write(f"{len(key)} {len(text)}\n{key}")
                 self.out.write(text)
                 self._count += 1
@@ -133,9 +133,9 @@ class ChildOrderedSink:
         if self.in_order:
             return
         if self._through:  # every record came in order: all of it is written already
-            assert self._index is not None
-            self._index.close()
-            self._index = None
+            if self._index is not None:
+                self._index.close()
+                self._index = None
             return
         if not self._spilled:
             self._run.sort()
