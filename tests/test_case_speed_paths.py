@@ -59,6 +59,17 @@ def test_sort_events_orders_as_event_order_does():
         assert [e.index for e in got] == [e.index for e in expected]
 
 
+def test_sort_events_orders_as_event_order_does_when_the_list_is_not_in_the_order_of_index():
+    rng = random.Random(22)
+    for _ in range(3000):
+        events = _random_events(rng, rng.randrange(0, 12))
+        rng.shuffle(events)
+        expected = sorted(events, key=event_order)
+        got = list(events)
+        sort_events(got)
+        assert [e.index for e in got] == [e.index for e in expected]
+
+
 def test_sort_events_keeps_the_list_order_where_event_order_ties():
     day = date(2024, 5, 1)
     events = [Event("task_completed", day, 0), Event("task_completed", day, 0), Event("review_held", day, 0)]

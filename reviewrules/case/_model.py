@@ -59,10 +59,20 @@ def sort_events(events: list["Event"]) -> None:
     keep the list's order either way.
     """
     events.sort(key=_date_of)
+    # Two neighbours on one day are the other way round in event_order only if one is a review
+    # held or a resolution, or they are out of the order of their index: asked only then.
+    special = _REORDERED
     for before, after in zip(events, events[1:]):
-        if before.date == after.date and event_order(before) > event_order(after):
+        if (
+            before.date == after.date
+            and (before.type in special or after.type in special or before.index > after.index)
+            and event_order(before) > event_order(after)
+        ):
             events.sort(key=event_order)
             return
+
+
+_REORDERED = frozenset({"review_held", "recommendation_resolved"})
 
 
 def birthday(dob: date, years: int) -> date:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from operator import itemgetter
 from typing import Tuple
 
 from ..case._model import Case, CaseWarning
@@ -37,15 +36,14 @@ class ChildRows:
     warnings: tuple[CaseWarning, ...]
 
 
-_FIRST = itemgetter(0)
-
-
 def child_rows(case: Case, sessions: list[Session], warnings: tuple[CaseWarning, ...]) -> ChildRows:
     """The rows of one child from the settled session of each period of care."""
-    # Each row with its place in the result's order (``_collect._obligation_order``).
-    keyed: list[tuple[tuple[object, ...], Row]] = []
+    # Each row after its place in the result's order (``_collect._obligation_order``) and its
+    # number as made: sorted as the place alone sorts them, stably, and the row never compared.
+    keyed: list[tuple[object, ...]] = []
     escalations: list[date | None] = []
     append = keyed.append
+    made = 0
     for session in sessions:
         period = session.index.start
         placed = period or date.min
@@ -60,14 +58,15 @@ def child_rows(case: Case, sessions: list[Session], warnings: tuple[CaseWarning,
                     review = None
                 due, what, rule_id, status = fact.due, fact.kind, rule.qualified_id, fact.status
                 assert due is not None and status is not None
-                append(((due, what, review or 0, rule_id, status, placed), (due, what, review, rule_id, status, period, fact.done, fact.owner)))
+                append((due, what, review or 0, rule_id, status, placed, made, (due, what, review, rule_id, status, period, fact.done, fact.owner)))
+                made += 1
             elif kind == "escalation" and fact.resolved is None and fact.status not in ("superseded", "not_applicable"):
                 escalations.append(period)
-    keyed.sort(key=_FIRST)
+    keyed.sort()
     return ChildRows(
         case.child_id,
         tuple(period_of_care(s.index) for s in sessions if s.index.start),
-        tuple([row for _, row in keyed]),
+        tuple([item[7] for item in keyed]),  # type: ignore[misc]  # the row, after its place and number
         tuple(escalations),
         warnings,
     )

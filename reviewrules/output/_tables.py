@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,9 +60,12 @@ def csv_header() -> str:
     return ",".join(CSV_COLUMNS) + "\n"
 
 
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
 def _quoted(text: str) -> str:
     """A CSV field as the csv module writes it (quoted only when it must be)."""
-    if any(ch in text for ch in ',"\r\n') or text[:1] == " " or text[-1:] == " ":
+    if _NEEDS_QUOTES.search(text) or text[:1] == " " or text[-1:] == " ":
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="").writerow((text,))
         return buffer.getvalue()
