@@ -286,16 +286,23 @@ def _evaluate_one(
 
 def _rows_of_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False) -> ChildRows:
     """What a caseload's CSV and summary need of one child, without its ``Result``."""
-    sessions, warnings, _ = _settled(compiled, case, as_of, runner, strict, readings=False)
+    sessions, warnings, _ = _settled(compiled, case, as_of, runner, strict, readings=False, fact_notes=False)
     return child_rows(case, sessions, warnings)
 
 
 def _settled(
-    compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool, readings: bool = True
+    compiled: CompiledPolicy,
+    case: Case,
+    as_of: date,
+    runner: Runner,
+    strict: bool,
+    readings: bool = True,
+    fact_notes: bool = True,
 ) -> tuple[list[Session], tuple[CaseWarning, ...], tuple[str, ...]]:
     """The case checked against the policy, and the settled session of each period of care
     begun by the as-of date, with the child's warnings and notes (``readings=False``: where
-    neither notes nor other readings are said, which are then not worked out)."""
+    neither notes nor other readings are said, which are then not worked out; ``fact_notes=False``:
+    where no fact's notes are said, only its rows)."""
     policy = compiled.policy
     extra, problems = _policy_warnings(case, compiled)
     warnings = sorted([*case.warnings, *extra], key=lambda w: (w.event or 0, w.code))
@@ -312,7 +319,7 @@ def _settled(
         if period.start > as_of:
             continue
         index = CaseIndex(case, period, as_of, policy.period_source)
-        session = Session(policy, index, readings)
+        session = Session(policy, index, readings, fact_notes)
         runner(compiled, session, event_facts(index, compiled.event_types) + _records_begin(index))
         settle(session)
         sessions.append(session)

@@ -364,9 +364,12 @@ class CaseIndex:
 class Session:
     """One child's working memory during forward chaining."""
 
-    def __init__(self, policy: Policy, index: CaseIndex, readings: bool = True):
+    def __init__(self, policy: Policy, index: CaseIndex, readings: bool = True, fact_notes: bool = True):
         self.policy = policy
         self.index = index
+        # Whether a fact's own notes that only say something (the version it was counted by)
+        # are written on it: not where only rows are made (a caseload's CSV or summary).
+        self.fact_notes = fact_notes
         # Whether the dates other readings count from are kept (what _collect says of them).
         # Only where no notes are written: working them out may add one (a missing date).
         self.readings = readings

@@ -148,7 +148,7 @@ class RulePlan:
         version: str | None
         if self.single_version is not None:  # one version, covering every date: noted only before it began
             # single_start is set (a date) exactly when single_version is (see __init__).
-            version, version_note = self.single_version, (self._version(on)[1] if on < self.single_start else "")  # type: ignore[operator]
+            version, version_note = self.single_version, (self._version(on)[1] if session.fact_notes and on < self.single_start else "")  # type: ignore[operator]
         elif self.versioned:
             version, version_note = self._version(on)
             if version is None:

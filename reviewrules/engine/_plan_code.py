@@ -14,7 +14,7 @@ rule's block in turn, in the policy's order, giving what each gives in that orde
 firing reads the case and the trigger, never the facts already made, so firing them one
 after another and adding what each gave (the python backend's loop) and firing them
 together give the same facts in the same order. Blocks share what does not depend on
-the rule: the session's index, and a review's meeting date.
+the rule: the session's index, whether notes are written, and a review's meeting date.
 
 Only numbers, ``None`` and strings from the policy are written into the source, as
 ``repr`` writes them (always a literal); everything else is passed in by name.
@@ -108,13 +108,13 @@ def written_fire(plan: RulePlan) -> Fire:
     """The plan's ``fire`` as one function written for it."""
     block = _Block(plan, "", fused=False)
     _write(block)
-    lines = ["def fire(trigger, session):", "    index = session.index", *block.lines]
+    lines = ["def fire(trigger, session):", "    index, said = session.index, session.fact_notes", *block.lines]
     return _compiled(lines, block.names(), f"<rule {plan.qid}>")
 
 
 def written_fires(plans: Sequence[RulePlan], name: str) -> Fire:
     """The ``fire`` of each plan, in order, as one function: what each gives, in turn, in one list."""
-    lines = ["def fire(trigger, session):", "    index = session.index", "    meeting = None", "    out = []"]
+    lines = ["def fire(trigger, session):", "    index, said = session.index, session.fact_notes", "    meeting = None", "    out = []"]
     names: dict[str, Any] = {}
     for number, plan in enumerate(plans):
         block = _Block(plan, f"_{number}", fused=True)
@@ -171,7 +171,7 @@ def _write(block: _Block) -> None:
     # The version in force on that date.
     if plan.single_version is not None:  # noted only before it began
         version = _literal(plan.single_version)
-        add(f"note = ({name('found_on')}(on) or {name('version_on')}(on))[1] if on < {name('SINGLE_START')} else ''")
+        add(f"note = ({name('found_on')}(on) or {name('version_on')}(on))[1] if said and on < {name('SINGLE_START')} else ''")
     elif plan.versioned:
         version = "version"
         add(f"version, note = {name('version_on')}(on)")
