@@ -60,19 +60,13 @@ class _Block:
     def name(self, name: str) -> str:
         return name + self.tag
 
-    def give_one(self) -> None:
-        if self.fused:
-            self.add("out.append(fact)")
-            self.add("break")
-        else:
-            self.add("return [fact]")
-
-    def give_all(self) -> None:
-        if self.fused:
-            self.add("out += facts")
-            self.add("break")
-        else:
-            self.add("return facts")
+    def give(self, one: bool) -> None:
+        """The block's facts: one, made as ``fact``, or a list, made as ``facts``."""
+        if not self.fused:
+            self.add("return [fact]" if one else "return facts")
+            return
+        self.add("out.append(fact)" if one else "out += facts")
+        self.add("break")
 
     def names(self) -> dict[str, Any]:
         plan = self.plan
@@ -225,7 +219,7 @@ def _write(block: _Block) -> None:
         add(f"if session.readings: fact.alt_starts = alternative_starts({name('RULE')}, trigger, session)")
     add(f"fact.version = {version}")
     add("if note: fact.add_note(note)")
-    block.give_one()
+    block.give(one=True)
 
 
 def _when(block: _Block) -> None:
@@ -253,7 +247,7 @@ def _other(block: _Block, version: str) -> None:
     add(f"    fact.version = {version}")
     add("    fact.root, fact.ref = root, ref")
     add("    if note: fact.add_note(note)")
-    block.give_all()
+    block.give(one=False)
 
 
 def _compiled(lines: list[str], names: dict[str, Any], filename: str) -> Fire:
