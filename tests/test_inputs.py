@@ -161,3 +161,40 @@ def test_diff_compares_on_cases_given_on_standard_input():
     data = json.loads(out)
     assert (data["corpus"], data["cases"]) == ("<stdin>", 1)
     assert {d["case"] for d in data["dates"]} == {"<stdin>"}
+
+
+def _padded_line(child_id, width=1000):
+    line = json.dumps({"child": {"id": child_id}, "events": [{"type": "became_looked_after", "date": "2025-02-03"}]})
+    return (line + " " * (width - 1 - len(line)) + "\n").encode()
+
+
+def test_a_json_lines_file_that_stops_being_utf8_says_the_byte_and_line_and_what_was_not_read(tmp_path):
+    # Twenty lines of 1,000 bytes; a byte that is not UTF-8 at 14,010, in line 15. The file is
+    # decoded 8,192 bytes at a time, so lines 1-8 are read and line 9 on are not.
+    data = b"".join(_padded_line(f"C-{n:02d}") for n in range(1, 21))
+    path = tmp_path / "caseload.jsonl"
+    path.write_bytes(data[:14010] + b"\xff" + data[14011:])
+    code, out, err = run("caseload", str(path), "-p", "england", "--as-of", "2025-06-01", "--jobs", "1")
+    assert f"{path}:15: error: not UTF-8 text at byte 14,010 (line 15); lines from 9 on were not read" in err
+    assert err.strip().splitlines()[-1] == "8 children evaluated, 0 refused"
+    assert code == 1
+
+
+def test_the_first_byte_that_is_not_utf8_is_found_across_the_blocks_the_file_is_read_in(tmp_path):
+    from reviewrules.case._stream import _first_bad_byte
+
+    block = 1 << 20
+    path = tmp_path / "x.jsonl"
+    # An é (2 bytes) across the first block's end is good; the bad byte comes after it, on line 3.
+    data = b"a\n" + b"b" * (block - 3) + "é".encode() + b"\nc\xffd\n"
+    path.write_bytes(data)
+    assert _first_bad_byte(str(path)) == (data.index(b"\xff"), 3)
+    # A character begun at the first block's end and broken in the next: found where it begins.
+    data = b"a" * (block - 1) + b"\xc3" + b"x\n"
+    path.write_bytes(data)
+    assert _first_bad_byte(str(path)) == (block - 1, 1)
+    # A file that ends inside a character.
+    path.write_bytes(b"ok\n\xe2\x82")
+    assert _first_bad_byte(str(path)) == (3, 2)
+    path.write_bytes(b"all good\n")
+    assert _first_bad_byte(str(path)) is None

@@ -13,6 +13,7 @@ belongs to no child (a file that cannot be read, a 903 table left out) is in
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from dataclasses import replace
@@ -145,12 +146,21 @@ class CaseReader:
                 self.problems += problems
                 return
         self.files += 1
+        number = 0
         try:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     yield ("line", name, number, line)
-        except UnicodeDecodeError as exc:
-            self.problems.append(Problem(f"not UTF-8 text (byte {exc.start})", file=name, code="unreadable"))
+        except UnicodeDecodeError:
+            # The decoder's own offset counts from the block it was decoding, not the file's start.
+            rest = f"lines from {number + 1} on were not read"
+            found = None if stream is not None else _first_bad_byte(where)
+            if found is None:
+                problem = Problem(f"not UTF-8 text after line {number}; {rest}", file=name, code="unreadable")
+            else:
+                offset, at_line = found
+                problem = Problem(f"not UTF-8 text at byte {offset:,} (line {at_line}); {rest}", file=name, line=at_line, code="unreadable")
+            self.problems.append(problem)
         finally:
             if stream is None:
                 handle.close()
@@ -266,6 +276,29 @@ def build_unit(unit: Unit) -> Case | Refusal:
         return item
     extra = tuple(CaseWarning(p.code, p.message, None, p) for p in child.warnings)
     return replace(item, warnings=extra + item.warnings)
+
+
+def _first_bad_byte(path: str) -> tuple[int, int] | None:
+    """Where a file stops being UTF-8: the offset of its first byte that is not, and its line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, line = 0, 1
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                pending = len(decoder.getstate()[0])  # a character's first bytes, from the chunk before
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    at = exc.start - pending  # in this chunk (negative: begun in the one before)
+                    return offset + at, line + chunk[: max(at, 0)].count(b"\n")
+                offset += len(chunk)
+                line += chunk.count(b"\n")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:  # the file ends inside a character
+        return offset - len(decoder.getstate()[0]) + exc.start, line
+    except OSError:
+        return None
+    return None
 
 
 def _return_name(paths: list[str]) -> str:
