@@ -242,10 +242,10 @@ def is_json_line(line: str) -> bool:
         return False
 
 
-_NO_LIMIT = replace(DEFAULT_LIMITS, max_bytes=1 << 62)
+_NO_LIMIT = replace(DEFAULT_LIMITS, max_bytes=1 << 62)  # read a stream of any length, one child at a time
 # JSON Lines read a megabyte at a time (128 of the text layer's chunks: the same text, in
 # the same chunks, with a read of the file for every 128 of them).
-_LINES_BUFFER = 1 << 20  # read a stream of any length, one child at a time
+_LINES_BUFFER = 1 << 20
 
 
 Unit = tuple  # ("line", file, line number, text) | ("903", (context, name), ChildSlice) | ("built", Case | Refusal)

@@ -20,7 +20,6 @@ the bytes written are those of a stable sort by child.
 from __future__ import annotations
 
 import heapq
-import io
 import os
 import tempfile
 from typing import IO, Iterator, TextIO
@@ -49,9 +48,9 @@ class ChildOrderedSink:
         self._run: list[tuple[str, int, str]] = []
         self._spilled: list[IO[str]] = []
         self._count = 0
-        # Written straight through, while the records come in order (see the module's note):
-        # where they began in ``out``, and each one's key and length.
-        # Where the records begin is taken at the first (what is written before it, a header, stays).
+        # Written straight through while the records come in order (see the module's note):
+        # where they begin in ``out`` (taken at the first, after any header), and an index of
+        # each one's key and length.
         self._through = order == "sort" and _can_read_back(out)
         self._start = 0
         self._index: IO[str] | None = None
@@ -87,31 +86,17 @@ class ChildOrderedSink:
         assert index is not None
         self._through = False
         out.flush()
-        end = out.tell()
-        copy = tempfile.TemporaryFile("w+b")
+        # Read back through the same file descriptor (``out`` is repositioned after).
         fd = out.fileno()
-        at = self._start
-        while at < end:
-            chunk = os.pread(fd, min(1 << 20, end - at), at)
-            if not chunk:
-                break
-            copy.write(chunk)
-            at += len(chunk)
-        copy.seek(0)
-        text = io.TextIOWrapper(copy, encoding="utf-8", newline="")
+        os.lseek(fd, self._start, os.SEEK_SET)
         index.seek(0)
         run = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-        number = 0
-        while True:
-            head = index.readline()
-            if not head:
-                break
-            key_length, text_length = (int(part) for part in head.split())
-            key = index.read(key_length)
-            record = text.read(text_length)
-            run.write(f"{len(key)} {len(record)} {number}\n{key}{record}")
-            number += 1
-        text.close()
+        with open(fd, encoding="utf-8", newline="", closefd=False) as written:
+            number = 0
+            while head := index.readline():
+                key_length, text_length = (int(part) for part in head.split())
+                _write_record(run, index.read(key_length), number, written.read(text_length))
+                number += 1
         index.close()
         self._index = None
         run.seek(0)
@@ -123,8 +108,7 @@ class ChildOrderedSink:
         self._run.sort()
         handle = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
         for key, number, text in self._run:
-            # A head line (the key's and the text's lengths, the arrival number), then key and text.
-            handle.write(f"{len(key)} {len(text)} {number}\n{key}{text}")
+            _write_record(handle, key, number, text)
         handle.seek(0)
         self._spilled.append(handle)
         self._run = []
@@ -160,6 +144,12 @@ def _can_read_back(out: TextIO) -> bool:
         return out.seekable() and out.readable() and isinstance(out.fileno(), int)
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def _write_record(handle: IO[str], key: str, number: int, text: str) -> None:
+    """One record of a sorted run: a head line (the key's and the text's lengths, the arrival
+    number), then key and text (read back by ``_read``)."""
+    handle.write(f"{len(key)} {len(text)} {number}\n{key}{text}")
 
 
 def _read(handle: IO[str]) -> Iterator[tuple[str, int, str]]:
