@@ -17,21 +17,24 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from typing import Any, Callable, Iterable, Iterator
 
-from ._evaluate import _runner, evaluate_or_refuse, rows_or_refuse
+from ._evaluate import _runner, csv_or_refuse, evaluate_or_refuse, rows_or_refuse
 from .case._model import Case, Refusal
 from .case._stream import Unit, build_unit
 from .engine._compile import CompiledPolicy, compile_policy
 from .engine._result import Result
 from .engine._rows import ChildRows
 from .output._records import ChildRecord
+from .output._tables import ChildCsv
 from .policy._model import Policy
 
 __all__ = ["Settings", "records", "available_cores", "BATCH"]
@@ -58,9 +61,11 @@ class Settings:
     strict: bool
     readings: bool
     # A module-level function (it is pickled): a ChildRecord for the command, the item itself for evaluate_many.
-    render: Callable[[Any, str | None], Any]  # given a Result, or ChildRows with rows, or a Refusal
+    render: Callable[[Any, str | None], Any]  # given a Result, ChildRows, ChildCsv or a Refusal
     # Only the rows a CSV or summary writes (``engine._rows``), not each child's whole result.
     rows: bool = False
+    # Only the CSV text each child adds (an unfiltered CSV: ``output._tables.child_csv``), not even its rows.
+    csv: bool = False
 
 
 class _Worker:
@@ -75,8 +80,10 @@ class _Worker:
         s = self.settings
         file, line = (item.file, item.line) if isinstance(item, (Case, Refusal)) else (None, None)  # else a mapping
         where = f"{file}:{line}" if file and line else file
-        result: Result | ChildRows | Refusal
-        if s.rows:
+        result: Result | ChildRows | ChildCsv | Refusal
+        if s.csv:
+            result = csv_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict)
+        elif s.rows:
             result = rows_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict)
         else:
             result = evaluate_or_refuse(self.compiled, item, s.as_of, self.runner, s.strict, s.readings)
@@ -107,6 +114,20 @@ def collecting_less() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+def _context() -> BaseContext:
+    """How workers are started: forked where that is safe, else spawned.
+
+    A spawned worker starts a fresh interpreter and imports the library again, about half
+    a second of each core before its first child; a forked one starts with what this
+    process has imported. Forking is safe only while this process runs one thread (a lock
+    another thread holds would be copied held), so a caller with threads of its own (the
+    HTTP service) gets spawned workers. The executor forks every worker before it starts
+    any thread of its own. The output is the same either way."""
+    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+        return get_context("fork")
+    return get_context("spawn")
 
 
 def _start(settings: Settings) -> None:
@@ -145,7 +166,7 @@ def records(
             for batch in batches:
                 yield from map(check, worker.batch(batch))
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_start, initargs=(settings,)) as pool:
         pending: deque[Future[list[ChildRecord]]] = deque()
         queued = iter([first, second])
 

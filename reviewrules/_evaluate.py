@@ -27,6 +27,7 @@ from .engine._python import run_python
 from .engine._result import Result
 from .engine._rows import ChildRows, child_rows
 from .engine._settle import settle
+from .output._tables import ChildCsv, child_csv
 from .policy._loading import load_policy
 from .policy._model import Policy
 
@@ -213,6 +214,13 @@ def rows_or_refuse(
     return _or_refusal(case, lambda built: _rows_of_one(compiled, built, as_of, runner, strict))
 
 
+def csv_or_refuse(
+    compiled: CompiledPolicy, case: Case | Refusal | Mapping[str, object], as_of: date, runner: Runner, strict: bool
+) -> ChildCsv | Refusal:
+    """``rows_or_refuse`` for an unfiltered CSV: the child's CSV rows, written as they are sorted."""
+    return _or_refusal(case, lambda built: _csv_of_one(compiled, built, as_of, runner, strict))
+
+
 _Out = TypeVar("_Out")
 
 
@@ -288,6 +296,12 @@ def _rows_of_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runn
     """What a caseload's CSV and summary need of one child, without its ``Result``."""
     sessions, warnings, _ = _settled(compiled, case, as_of, runner, strict, readings=False, fact_notes=False)
     return child_rows(case, sessions, warnings)
+
+
+def _csv_of_one(compiled: CompiledPolicy, case: Case, as_of: date, runner: Runner, strict: bool = False) -> ChildCsv:
+    """What an unfiltered CSV needs of one child: its rows, written."""
+    sessions, warnings, _ = _settled(compiled, case, as_of, runner, strict, readings=False, fact_notes=False)
+    return child_csv(case, sessions, warnings)
 
 
 def _settled(

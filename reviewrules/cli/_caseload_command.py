@@ -119,7 +119,9 @@ def _caseload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The compact output never shows other readings' dates: not worked out unless --sources asks.
     # A CSV or a summary needs only each child's rows, not its whole result.
     rows = args.format in ("csv", "summary")
-    settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering), rows)
+    # An unfiltered CSV needs not even the rows: each child's lines are written as they are sorted.
+    csv = args.format == "csv" and not keep.active
+    settings = Settings(policy, as_of, args.backend, args.strict, args.sources, partial(render, rendering), rows, csv)
     target = _output_file(args.output) if args.output else out
     errors = _Errors(err, args.quiet)
     summary = CaseloadSummary(as_of, {"id": policy.id, "version": policy.version, "digest": policy.digest})

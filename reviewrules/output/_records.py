@@ -15,7 +15,7 @@ from ..case._model import Refusal
 from ..engine._result import Result
 from ..engine._rows import ChildRows
 from ._summary import CaseloadSummary
-from ._tables import ObligationFilter, csv_rows, jsonl_refusal, jsonl_result
+from ._tables import ChildCsv, ObligationFilter, csv_rows, jsonl_refusal, jsonl_result
 
 __all__ = ["ChildRecord", "Rendering", "render", "refusal_record"]
 
@@ -56,9 +56,10 @@ def _summary(as_of: date) -> CaseloadSummary:
 _COUNTED: tuple[Any, ...] = ("evaluated", 0, (), (), 0, None)
 
 
-def render(options: Rendering, item: Result | ChildRows | Refusal, where: str | None) -> ChildRecord:
+def render(options: Rendering, item: Result | ChildRows | ChildCsv | Refusal, where: str | None) -> ChildRecord:
     fmt = options.fmt
     if fmt in ("summary", "json") or isinstance(item, Refusal):  # the json output ends with the summary
+        assert not isinstance(item, ChildCsv)  # made only for a CSV
         part = _summary(options.as_of).part(item)
     else:
         part = _COUNTED
@@ -67,7 +68,9 @@ def render(options: Rendering, item: Result | ChildRows | Refusal, where: str | 
         text = jsonl_refusal(item) if fmt in ("jsonl", "json") else ""
         return ChildRecord(item.child, where, True, text, part, lines)
     lines = tuple(warning.render(item.child, where) for warning in item.warnings)
-    if fmt == "csv":
+    if isinstance(item, ChildCsv):  # its rows already written (an unfiltered CSV)
+        text = item.text
+    elif fmt == "csv":
         text = csv_rows(item, options.keep)
     elif fmt in ("jsonl", "json"):
         assert isinstance(item, Result)  # rows are made only for a CSV or a summary

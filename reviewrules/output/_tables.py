@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..case._model import Refusal
+from ..case._model import Case, CaseWarning, Refusal
+from ..engine._facts import UNKNOWN_REVIEW, Session
 from ..engine._result import Obligation, Result
 from ..engine._rows import ChildRows, Row, result_rows
 from ..policy._model import Policy
 
-__all__ = ["CSV_COLUMNS", "ObligationFilter", "csv_header", "csv_rows", "jsonl_header", "jsonl_result", "jsonl_refusal", "rules_index"]
+__all__ = ["CSV_COLUMNS", "ObligationFilter", "ChildCsv", "child_csv", "csv_header", "csv_rows", "jsonl_header", "jsonl_result", "jsonl_refusal", "rules_index"]
 
 CSV_COLUMNS = ("child", "period", "kind", "review", "due", "done", "status", "owner", "rule")
 
@@ -109,6 +110,50 @@ def csv_rows(result: Result | ChildRows, keep: ObligationFilter | None = None) -
         done_text = (dates.get(done) or _iso(done)) if done else ""
         append(f"{head}{kind},{'' if review is None else review},{due_text},{done_text},{status},{owner or ''},{rule}\n")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class ChildCsv:
+    """A child's CSV rows, written as they were sorted: what an unfiltered CSV needs of a child."""
+
+    child: str
+    text: str
+    warnings: tuple[CaseWarning, ...]
+
+
+def child_csv(case: Case, sessions: list[Session], warnings: tuple[CaseWarning, ...]) -> ChildCsv:
+    """``csv_rows(child_rows(case, sessions, warnings))``, in one pass over the settled facts.
+
+    Each obligation's line is written at once, after the key ``engine._rows.child_rows``
+    sorts its rows by (the result's order, then the number as made), so the lines come in
+    the same order and read the same; a national CSV then never holds its rows as tuples
+    (``tests/test_tables.py`` checks the two ways agree).
+    """
+    child = _quoted(case.child_id)
+    keyed: list[tuple[object, ...]] = []
+    append = keyed.append
+    dates = _ISO
+    made = 0
+    for session in sessions:
+        period = session.index.start
+        placed = period or date.min
+        head = f"{child},{_iso(period) if period else ''},"
+        for fact in session.facts.values():
+            rule = fact.rule
+            if rule is None or fact.fact != "obligation":  # an event, the review the records begin with, or no obligation
+                continue
+            review = fact.review
+            if review is not None and review >= UNKNOWN_REVIEW:
+                review = None
+            due, kind, rule_id, status, done = fact.due, fact.kind, rule.qualified_id, fact.status, fact.done
+            assert due is not None and status is not None
+            due_text = dates.get(due) or _iso(due)
+            done_text = (dates.get(done) or _iso(done)) if done else ""
+            line = f"{head}{kind},{'' if review is None else review},{due_text},{done_text},{status},{fact.owner or ''},{rule_id}\n"
+            append((due, kind, review or 0, rule_id, status, placed, made, line))
+            made += 1
+    keyed.sort()
+    return ChildCsv(case.child_id, "".join([item[7] for item in keyed]), warnings)  # type: ignore[misc]
 
 
 def rules_index(policy: Policy) -> dict[str, Any]:
