@@ -153,3 +153,37 @@ def test_the_output_is_byte_identical_between_runs(tmp_path):
     first = run("caseload", "-", "-p", "york", "--as-of", "2025-06-01", "-f", "jsonl", stdin=LINES)[1]
     second = run("caseload", "-", "-p", "york", "--as-of", "2025-06-01", "-f", "jsonl", stdin=LINES)[1]
     assert first == second and len(first) > 1000
+
+
+def _synthetic_lines(children: int) -> str:
+    from datetime import date
+
+    from reviewrules.case._synthetic import synthetic_cases
+
+    return "".join(json.dumps(c) + "\n" for c in synthetic_cases(children, 5, date(2025, 11, 1)))
+
+
+def test_worker_processes_write_the_bytes_one_process_writes_for_every_format(tmp_path):
+    # More children than two batches (256 each), so that two workers share them.
+    path = tmp_path / "many.jsonl"
+    path.write_text(_synthetic_lines(600), encoding="utf-8")
+    for extra in (["-f", "csv"], ["-f", "csv", "--status", "overdue"], ["-f", "jsonl"], ["-f", "summary"]):
+        args = ("caseload", str(path), "-p", "york", "--as-of", "2025-11-01", *extra)
+        one, two = run(*args, "--jobs", "1"), run(*args, "--jobs", "2")
+        assert one == two and one[0] == 0 and "600 children evaluated, 0 refused" in one[2]
+        assert extra[1] == "summary" or one[1].count("\nSYN-") + one[1].count('"child":"SYN-') >= 600
+
+
+def test_forked_workers_do_not_write_what_the_command_had_not_yet_flushed(tmp_path):
+    # Workers are forked from the command (_caseload._context): its header, still in the
+    # buffer of a pipe's standard output, must appear once, and the rows once each.
+    import subprocess
+    import sys
+
+    path = tmp_path / "many.jsonl"
+    path.write_text(_synthetic_lines(600), encoding="utf-8")
+    argv = [sys.executable, "-m", "reviewrules", "caseload", str(path), "-p", "england", "--as-of", "2025-11-01"]
+    two = subprocess.run([*argv, "--jobs", "2"], capture_output=True, text=True, timeout=300)
+    one = run("caseload", str(path), "-p", "england", "--as-of", "2025-11-01", "--jobs", "1")[1]
+    assert two.returncode == 0 and two.stdout == one
+    assert two.stdout.count("child,period,kind,") == 1
