@@ -98,17 +98,30 @@ _SHARED: dict[str, Any] = {
 }
 
 
+# What every function begins with: the trigger's fields and the period's, read once into
+# locals (a function of a review's eleven rules reads each several times, and a local
+# costs a fraction of an attribute), and whether the status needs ``_status``'s full
+# reasoning on the trigger's or the period's account. A firing never changes its trigger.
+_PREAMBLE = (
+    "    index, said, readings = session.index, session.fact_notes, session.readings",
+    "    t_review = trigger.review; t_status = trigger.status; t_fact = trigger.fact; t_kind = trigger.kind",
+    "    t_due = trigger.due; t_done = trigger.done; t_root = trigger.root; t_ref = trigger.ref; t_event = trigger.event",
+    "    completions = index.completions; p_start = index.start; p_end = index.end; as_of = index.as_of",
+    "    unusual = t_status == 'not_applicable' or index.records_from is not None",
+)
+
+
 def written_fire(plan: RulePlan) -> Fire:
     """The plan's ``fire`` as one function written for it."""
     block = _Block(plan, "", fused=False)
     _write(block)
-    lines = ["def fire(trigger, session):", "    index, said = session.index, session.fact_notes", *block.lines]
+    lines = ["def fire(trigger, session):", *_PREAMBLE, *block.lines]
     return _compiled(lines, block.names(), f"<rule {plan.qid}>")
 
 
 def written_fires(plans: Sequence[RulePlan], name: str) -> Fire:
     """The ``fire`` of each plan, in order, as one function: what each gives, in turn, in one list."""
-    lines = ["def fire(trigger, session):", "    index, said = session.index, session.fact_notes", "    meeting = None", "    out = []"]
+    lines = ["def fire(trigger, session):", *_PREAMBLE, "    meeting = None", "    out = []"]
     names: dict[str, Any] = {}
     for number, plan in enumerate(plans):
         block = _Block(plan, f"_{number}", fused=True)
@@ -124,7 +137,7 @@ def _write(block: _Block) -> None:
     kind = _literal(plan.kind)
     # What the rule reacts to (RulePlan._holds).
     if plan.statuses is not None:
-        add(f"if trigger.status not in {name('STATUSES')}: {nothing}")
+        add(f"if t_status not in {name('STATUSES')}: {nothing}")
     if plan.where:
         add("fields = trigger.match_fields()")
         tests = " or ".join(f"not {name('WHERE')}[{i}].test(fields)" for i in range(len(plan.where)))
@@ -134,30 +147,30 @@ def _write(block: _Block) -> None:
     if spec is None or type(spec) is int:
         add(f"review = {_literal(spec)}")
     elif spec == "same":
-        add("review = trigger.review")
+        add("review = t_review")
     else:  # next
-        add("if trigger.fact == 'event': review = index.reviews_held_before(trigger.due) + 1")
-        add("else: review = None if trigger.review is None else trigger.review + 1")
+        add("if t_fact == 'event': review = index.reviews_held_before(t_due) + 1")
+        add("else: review = None if t_review is None else t_review + 1")
     # The date counted from, and how it was found; ``on``, the date the version and conditions are taken on.
     anchor = plan.anchor_name
     if anchor is None:
         add("anchor = how = None")
-        add("on = trigger.done or trigger.due")
+        add("on = t_done or t_due")
         if plan.emits == "obligation":  # the schema gives every obligation an anchor; fire_any asserts it too
             add("raise AssertionError('an obligation needs a date to count from')")
     else:
         if anchor == "done":
-            add("anchor = trigger.done")
+            add("anchor = t_done")
             add("how = ('done', trigger)")
         elif anchor in ("due", "event"):
-            add("anchor = trigger.due")
+            add("anchor = t_due")
             add(f"how = ({_literal(anchor)}, trigger)")
         elif anchor == "review_date":
             if block.fused:  # the same for every rule of the function: found once, if asked
-                add("if meeting is None: meeting = review_meeting(index, trigger.review, trigger)")
+                add("if meeting is None: meeting = review_meeting(index, t_review, trigger)")
                 add("anchor, how = meeting")
             else:
-                add("anchor, how = review_meeting(index, trigger.review, trigger)")
+                add("anchor, how = review_meeting(index, t_review, trigger)")
         else:
             add(f"anchor, how = anchor_date({name('ANCHOR')}, {name('RULE')}, trigger, session)")
         add(f"if anchor is None: {nothing}")
@@ -188,35 +201,33 @@ def _write(block: _Block) -> None:
         own = plan.own_met_by is None
         # CaseIndex.completion: a task of a review is met by its first completion for that review.
         add("if review is not None:")
-        add(f"    dates = index.completions.get(({kind}, review))")
+        add(f"    dates = completions.get(({kind}, review))")
         add("    done = dates[0] if dates else None")
-        add("elif trigger.fact != 'event' or trigger.event is None:")
-        inclusive = f"trigger.kind != {kind}" if own else "False"
+        add("elif t_fact != 'event' or t_event is None:")
+        inclusive = f"t_kind != {kind}" if own else "False"
         add(f"    done = index.completion({kind}, None, anchor, None, {inclusive})")
         add("else:")
         add(f"    start, end, inclusive = {name('window')}(trigger, anchor, session)")
         add(f"    done = index.completion({kind}, None, start, end, inclusive)")
     # Its status (_derive._status, with the common case written out).
-    add("if trigger.status == 'not_applicable' or index.records_from is not None or (index.start is not None and when < index.start):")
+    add("if unusual or (p_start is not None and when < p_start):")
     add(f"    status, reason = status_of(when, done, trigger, index, {kind}, review)")
+    add("elif p_end is not None and when > p_end and (done is None or done > p_end):")
+    add(f"    status, reason = status_of(when, done, trigger, index, {kind}, review)")
+    add("elif done is not None:")
+    add("    status, reason = ('met' if done <= when else 'late'), None")
     add("else:")
-    add("    end = index.end")
-    add("    if end is not None and when > end and (done is None or done > end):")
-    add(f"        status, reason = status_of(when, done, trigger, index, {kind}, review)")
-    add("    elif done is not None:")
-    add("        status, reason = ('met' if done <= when else 'late'), None")
-    add("    else:")
-    add("        status, reason = ('pending' if index.as_of <= when else 'overdue'), None")
+    add("    status, reason = ('pending' if as_of <= when else 'overdue'), None")
     # The obligation (RulePlan._obligation, then what _produce sets on every fact), its
     # arguments given in order: a keyword costs the call more than anything it does.
     qid, owner = _literal(plan.qid), _literal(plan.owner)
     add(
-        f"fact = Fact(('obligation', {kind}, review, when, {qid}, trigger.ref if review is None else None), "
+        f"fact = Fact(('obligation', {kind}, review, when, {qid}, t_ref if review is None else None), "
         f"'obligation', {kind}, None, {name('RULE')}, None, review, when, done, status, {owner}, None, anchor, how, trigger, "
-        "[reason] if reason is not None else None, None, trigger.root, trigger.ref, None, None, reason)"
+        "[reason] if reason is not None else None, None, t_root, t_ref, None, None, reason)"
     )
     if plan.alternatives:
-        add(f"if session.readings: fact.alt_starts = alternative_starts({name('RULE')}, trigger, session)")
+        add(f"if readings: fact.alt_starts = alternative_starts({name('RULE')}, trigger, session)")
     add(f"fact.version = {version}")
     add("if note: fact.add_note(note)")
     block.give(one=True)
@@ -239,10 +250,10 @@ def _other(block: _Block, version: str) -> None:
     if plan.emits == "escalation":
         add(f"facts = escalation({rule}, trigger, anchor, how, when, index)")
     elif plan.emits == "notice":
-        add(f"facts = [notice({rule}, trigger, when or trigger.due, how)]")
+        add(f"facts = [notice({rule}, trigger, when or t_due, how)]")
     else:
         add(f"facts = [lapse({rule}, trigger, when, how)]")
-    add("root, ref = trigger.root, trigger.ref")
+    add("root, ref = t_root, t_ref")
     add("for fact in facts:")
     add(f"    fact.version = {version}")
     add("    fact.root, fact.ref = root, ref")

@@ -25,6 +25,7 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
             queue.append(fact)
     fires = compiled.fires.get
     facts = session.facts
+    keep = facts.setdefault
     add, push, pop = session.add, queue.append, queue.popleft
     while queue:
         fact = pop()
@@ -32,9 +33,9 @@ def run_python(compiled: CompiledPolicy, session: Session, initial: list[Fact]) 
         if fire is None:
             continue
         for new in fire(fact, session):
-            # Session.add's common case, a new fact well within the limit, done here.
-            if new.id not in facts and len(facts) < MAX_FACTS_PER_CHILD:
-                facts[new.id] = new
+            # Session.add's common case, a new fact well within the limit, done here (its id
+            # looked up once); a fact already there goes to Session.add, which joins parents.
+            if len(facts) < MAX_FACTS_PER_CHILD and keep(new.id, new) is new:
                 push(new)
             elif add(new):
                 push(new)
