@@ -257,7 +257,7 @@ def _policy_warnings(case: Case, compiled: CompiledPolicy) -> tuple[list[CaseWar
     warnings: list[CaseWarning] = []
     problems: list[Problem] = []
     for event in case.of_type("task_completed"):
-        task = event.get("task")
+        task = event.task
         if task in known and (task not in per_review or event.review is not None):
             continue  # the common case, with nothing to say
         where = dict(file=case.file, line=event.line, child=case.child_id, event=event.index, path=("events", event.index, "task"))

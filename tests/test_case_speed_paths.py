@@ -136,13 +136,24 @@ def test_fields_of_every_size_and_order_are_the_plain_fields():
 
 def test_an_event_made_without_init_is_the_event_init_makes():
     # The build sets exactly these attributes: a field added to Event must be set there too.
-    assert [f.name for f in dataclasses.fields(Event)] == ["type", "date", "index", "fields", "line"]
-    data = {"child": {"id": "E"}, "events": [{"type": "became_looked_after", "date": "2024-01-01", "legal_status": "s20"}]}
-    (made,) = case_or_refusal(data, "e.jsonl", 3).events
-    plain = Event("became_looked_after", date(2024, 1, 1), 0, (("legal_status", "s20"),), 3)
+    assert [f.name for f in dataclasses.fields(Event)] == ["type", "date", "index", "fields", "line", "review", "task"]
+    data = {
+        "child": {"id": "E"},
+        "events": [
+            {"type": "became_looked_after", "date": "2024-01-01", "legal_status": "s20"},
+            {"type": "task_completed", "date": "2024-01-20", "task": "prep.consult_child", "review": 1},
+        ],
+    }
+    made = case_or_refusal(data, "e.jsonl", 3).events
+    plain = (
+        Event("became_looked_after", date(2024, 1, 1), 0, (("legal_status", "s20"),), 3),
+        Event("task_completed", date(2024, 1, 20), 1, (("review", 1), ("task", "prep.consult_child")), 3),
+    )
     assert made == plain and repr(made) == repr(plain) and hash(made) == hash(plain)
-    assert list(vars(made).items()) == list(vars(plain).items())
-    assert pickle.dumps(made) == pickle.dumps(plain)
+    for one, other in zip(made, plain):
+        assert list(vars(one).items()) == list(vars(other).items())
+        assert pickle.dumps(one) == pickle.dumps(other)
+    assert (made[0].review, made[0].task) == (None, None) and (made[1].review, made[1].task) == (1, "prep.consult_child")
 
 
 # The shape check as it was written before it was made faster: a dispatch on the vocabulary's

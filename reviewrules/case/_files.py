@@ -353,6 +353,8 @@ def _build_case(
         set_attr(event, "index", i)
         set_attr(event, "fields", fields)
         set_attr(event, "line", doc.where(prefix + ("events", i))[0] if located else line)
+        set_attr(event, "review", raw.get("review"))  # as __post_init__ sets them, from the same values
+        set_attr(event, "task", raw.get("task"))
         events.append(event)
     if problems:
         return Refusal(child_id, tuple(problems), doc.file, line)

@@ -93,16 +93,21 @@ class Event:
     index: int
     fields: tuple[tuple[str, Any], ...] = ()
     line: int | None = field(default=None, compare=False)
+    # The review it names and the task it records, as ``get`` gives them: looked up once, as
+    # the engine asks them of every task and review many times over (a national caseload
+    # has some three million task events). Not compared or shown: they are in ``fields``.
+    review: int | None = field(default=None, init=False, compare=False, repr=False)
+    task: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "review", self.get("review"))
+        object.__setattr__(self, "task", self.get("task"))
 
     def get(self, name: str, default: Any = None) -> Any:
         for key, value in self.fields:
             if key == name:
                 return value
         return default
-
-    @property
-    def review(self) -> int | None:
-        return self.get("review")
 
     def label(self) -> str:
         extra = self.get("category") or self.get("task")

@@ -300,7 +300,7 @@ class CaseIndex:
                 self.held.append(e.date)
                 self.held_events.append(e)
             elif kind == "task_completed":
-                self.completions.setdefault((e.get("task"), e.get("review")), []).append(e.date)
+                self.completions.setdefault((e.task, e.review), []).append(e.date)
         self.start_event: Event | None = period.start_event
         self.start: date | None = period.start
         # The last day of the period as known on the as-of date: the date the child
