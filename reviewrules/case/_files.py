@@ -346,15 +346,22 @@ def _build_case(
                 listed.append((key, value))
             fields = tuple(listed)
         # Made without calling the frozen dataclass's __init__ (a caseload makes millions of
-        # events): the same attributes set the same way in the same order, so the same object.
+        # events): the attributes __init__ and __post_init__ set, in their order and given in
+        # one mapping, so the same object (review and task from the same values as its fields).
         event = new(Event)
-        set_attr(event, "type", raw["type"])
-        set_attr(event, "date", when)
-        set_attr(event, "index", i)
-        set_attr(event, "fields", fields)
-        set_attr(event, "line", doc.where(prefix + ("events", i))[0] if located else line)
-        set_attr(event, "review", raw.get("review"))  # as __post_init__ sets them, from the same values
-        set_attr(event, "task", raw.get("task"))
+        set_attr(
+            event,
+            "__dict__",
+            {
+                "type": raw["type"],
+                "date": when,
+                "index": i,
+                "fields": fields,
+                "line": doc.where(prefix + ("events", i))[0] if located else line,
+                "review": raw.get("review"),
+                "task": raw.get("task"),
+            },
+        )
         events.append(event)
     if problems:
         return Refusal(child_id, tuple(problems), doc.file, line)
