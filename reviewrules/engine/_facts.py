@@ -285,7 +285,7 @@ class CaseIndex:
         self.held: list[date] = []
         self.held_events: list[Event] = []
         self.scheduled: dict[int, date] = {}
-        self.completions: dict[tuple[str, int | None], list[date]] = {}
+        self.completions: dict[tuple[str | None, int | None], list[date]] = {}  # task, review
         for e in period.events:
             kind = e.type
             if kind == "review_scheduled":
