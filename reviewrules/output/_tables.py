@@ -127,7 +127,7 @@ def child_csv(case: Case, sessions: list[Session], warnings: tuple[CaseWarning, 
     Each obligation's line is written at once, after the key ``engine._rows.child_rows``
     sorts its rows by (the result's order, then the number as made), so the lines come in
     the same order and read the same; a national CSV then never holds its rows as tuples
-    (``tests/test_tables.py`` checks the two ways agree).
+    (``tests/test_rows.py`` checks the two ways agree).
     """
     child = _quoted(case.child_id)
     keyed: list[tuple[object, ...]] = []
