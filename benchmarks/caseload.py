@@ -18,7 +18,9 @@ With ``--direct`` (the default for york) it also computes York's review cycle an
 preparation and record dates directly, with numpy's ``busday_offset`` over the same bank
 holidays, checks that they are the same (child, kind, review, due) as the command gives, and
 prints the ratio of the command's time to the direct computation's. Figures for fewer than
-110,000 children are also given extrapolated to 110,000, and say so. Nothing here is a test.
+110,000 children are also given extrapolated to 110,000, and say so. Before and after the
+runs it times a fixed pure-Python loop, so that figures taken on a shared machine, whose speed
+drifts during a day, can be compared. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -55,6 +57,21 @@ def write_903(folder: Path, children: int, seed: int) -> None:
     from reviewrules.case._synthetic903 import write_903_return
 
     write_903_return(folder, children=children, years=5, seed=seed, first_year=2020, expect=False)
+
+
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop, the best of three: how fast the machine runs now.
+
+    A shared machine's speed drifts by two or three times within a day; the figure, taken
+    before and after the runs, says which speed the runs had."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i & 7
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def run_command(source: Path, policy: str, backend: str, jobs: int, as_of: date, out: Path) -> dict[str, float]:
@@ -253,6 +270,8 @@ def main() -> int:
             print(f"  wrote a five-year 903 return of {count:,} children ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
         sources["903"] = (folder, count)
 
+    speed_before = machine_speed()
+    print(f"  machine speed: a fixed pure-Python loop took {speed_before:.2f} s (lower is faster)")
     head = f"{'input':6} {'policy':9} {'backend':8} {'jobs':>4} {'children/s':>11} {'seconds':>8} {'peak MiB':>9} {'bytes/child':>12} {'rows':>11}"
     print(head)
     rows = []
@@ -272,6 +291,8 @@ def main() -> int:
                         f"{kind:6} {policy:9} {backend:8} {jobs:>4} {row['children_per_second']:>11,.0f} {row['seconds']:>8.1f} "
                         f"{row['peak_mib']:>9.0f} {row['bytes_per_child']:>12,.0f} {row['rows']:>11,}"
                     )
+    speed_after = machine_speed()
+    print(f"  machine speed after the runs: {speed_after:.2f} s for the same loop")
     # After the command's runs: it holds every case in memory, which a run started after it
     # would be charged for (a forked process starts with its parent's pages).
     # Any of this run's york outputs on the JSON Lines will do: they are the same bytes.
@@ -291,7 +312,7 @@ def main() -> int:
         print(f"extrapolated to {NATIONAL:,} children (linear in children, as a stream is):")
         for r in rows:
             print(f"  {r['input']:6} {r['policy']:9} {r['backend']:8} --jobs {r['jobs']}: {r['national_seconds']:.0f} s")
-    print(json.dumps({"as_of": AS_OF.isoformat(), "runs": rows, "direct": direct}, indent=2, default=str))
+    print(json.dumps({"as_of": AS_OF.isoformat(), "machine_speed_s": [speed_before, speed_after], "runs": rows, "direct": direct}, indent=2, default=str))
     return 0
 
 
