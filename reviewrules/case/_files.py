@@ -221,6 +221,17 @@ def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Pro
 def case_entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case | Refusal:
     """One child's entry (at ``prefix`` in ``doc``): every schema problem in it, else the case built and checked."""
     child_id = _child_id(entry)
+    if prefix and isinstance(entry, dict) and "children" in entry:
+        # The schema's case is one child or a list of children, so a list inside a child's
+        # entry would pass it, and leave the entry with no child to build.
+        problem = doc.problem(
+            prefix + ("children",),
+            "a child's entry has child and events; children cannot be listed inside one (a file of many children has one children: list)",
+            key=True,
+            code="schema",
+            child=child_id,
+        )
+        return Refusal(child_id, (problem,), doc.file, doc.where(prefix)[0])
     shaped = case_shape_ok(entry)
     if not shaped:
         deep = too_deep(entry, doc.file, doc.where(prefix)[0])
