@@ -134,3 +134,14 @@ def test_a_yaml_bomb_in_a_case_file_is_refused(tmp_path):
     with pytest.raises(CaseError) as caught:
         load_cases(path)
     assert "YAML bomb" in caught.value.problems[0].message
+
+
+def test_a_date_ending_in_a_newline_is_refused_and_the_newline_is_shown_not_written():
+    data = copy.deepcopy(BASE)
+    data["events"][1]["date"] = "2025-02-27\n"
+    with pytest.raises(CaseError) as caught:
+        case_from_mapping(data)
+    (problem,) = caught.value.problems
+    assert problem.path == ("events", 1, "date")
+    assert "not '2025-02-27\\n'" in problem.message
+    assert "\n" not in problem.render()

@@ -27,7 +27,8 @@ def parse_date(text: Any) -> date:
     # Only YYYY-MM-DD, as case files are checked: date.fromisoformat alone would also take
     # 20250401 and 2025-W14-2, so a command-line date would be read where a case date is refused.
     if not _ISO_DATE.fullmatch(text):
-        raise ValueError(f"must be an ISO date written YYYY-MM-DD, such as 2025-02-03, not '{text}'")
+        shown = f"'{text}'" if text.isprintable() else repr(text)  # a newline or tab said, not written
+        raise ValueError(f"must be an ISO date written YYYY-MM-DD, such as 2025-02-03, not {shown}")
     try:
         return date.fromisoformat(text)
     except ValueError:

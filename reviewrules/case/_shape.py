@@ -15,7 +15,7 @@ from .._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, SIGNIFICANT_EVENT_CATEGO
 
 __all__ = ["case_shape_ok"]
 
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # \Z: "$" would also take a trailing newline
 _KIND = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _match_date = _DATE.match
 _match_kind = _KIND.match
