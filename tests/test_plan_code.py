@@ -88,3 +88,31 @@ def test_the_rules_of_one_kind_of_fact_written_as_one_name_that_kind_in_a_traceb
     compiled = compile_policy(load_policy("york"))
     fire = compiled.fires[("obligation", "review.subsequent")]
     assert fire.__code__.co_filename == "<rules york: obligation review.subsequent>"
+
+
+@pytest.mark.parametrize("policy_ref", ["york", "stoke", str(FIXTURES / "versioned.yaml")])
+def test_an_obligation_made_by_a_written_rule_has_every_slot_as_the_general_plan_sets_it(policy_ref, cases):
+    # The written rules set each slot of the fact themselves, without Fact.__init__.
+    from reviewrules.engine._derive import event_facts
+    from reviewrules.engine._facts import CaseIndex, Fact, Session
+
+    policy = load_policy(policy_ref)
+    written, general = compile_policy(policy), compile_policy(policy, written=False)
+    run = _runner("python")
+    compared = 0
+    for case in cases[:40]:
+        for period in case.periods:
+            if period.start > AS_OF:
+                continue
+            session = Session(policy, CaseIndex(case, period, AS_OF, policy.period_source))
+            run(written, session, event_facts(session.index, written.event_types))
+            for trigger in list(session.facts.values()):
+                for mine, theirs in zip(written.by_fact_kind.get((trigger.fact, trigger.kind), ()), general.by_fact_kind.get((trigger.fact, trigger.kind), ())):
+                    for a, b in zip(mine.plan.fire(trigger, session), theirs.plan.fire(trigger, session), strict=True):
+                        if a.fact != "obligation":
+                            continue
+                        slots_a = {slot: getattr(a, slot) for slot in Fact.__slots__}
+                        slots_b = {slot: getattr(b, slot) for slot in Fact.__slots__}
+                        assert slots_a == slots_b, (case.child_id, mine.rule.qualified_id)
+                        compared += 1
+    assert compared > 300

@@ -44,6 +44,9 @@ class Fact:
     what the fact keeps: most facts of a caseload are never explained.
     """
 
+    # The rules written out for a policy (``_plan_code``) make obligations without calling
+    # __init__ and set every slot themselves: a slot added here is added there too (its
+    # compile asserts that the two lists agree).
     __slots__ = (
         "id",
         "fact",

@@ -86,6 +86,7 @@ class _Block:
 
 _SHARED: dict[str, Any] = {
     "Fact": Fact,
+    "new": object.__new__,
     "due_date": due_date,
     "review_meeting": review_meeting,
     "anchor_date": _anchor_date,
@@ -218,17 +219,45 @@ def _write(block: _Block) -> None:
     add("    status, reason = ('met' if done <= when else 'late'), None")
     add("else:")
     add("    status, reason = ('pending' if as_of <= when else 'overdue'), None")
-    # The obligation (RulePlan._obligation, then what _produce sets on every fact), its
-    # arguments given in order: a keyword costs the call more than anything it does.
+    # The obligation (RulePlan._obligation, then what _produce sets on every fact): every
+    # slot set here, as Fact.__init__ and then _produce would set it. Calling the class costs
+    # more than all the stores (Python 3.11 does not inline a class's __init__).
     qid, owner = _literal(plan.qid), _literal(plan.owner)
-    add(
-        f"fact = Fact(('obligation', {kind}, review, when, {qid}, t_ref if review is None else None), "
-        f"'obligation', {kind}, None, {name('RULE')}, None, review, when, done, status, {owner}, None, anchor, how, trigger, "
-        "[reason] if reason is not None else None, None, t_root, t_ref, None, None, reason)"
-    )
+    slots = {
+        "id": f"('obligation', {kind}, review, when, {qid}, t_ref if review is None else None)",
+        "fact": "'obligation'",
+        "kind": kind,
+        "fields": "None",
+        "rule": name("RULE"),
+        "event": "None",
+        "review": "review",
+        "due": "when",
+        "done": "done",
+        "status": "status",
+        "owner": owner,
+        "to": "None",
+        "anchor": "anchor",
+        "how": "how",
+        "trigger": "trigger",
+        "notes": "[reason] if reason is not None else ()",
+        "alt_starts": "()",
+        "about": "None",
+        "version": version,
+        "root": "t_root",
+        "ref": "t_ref",
+        "status_by": "None",
+        "parents": "(trigger.id,)",
+        "resolved": "None",
+        "label": "None",
+        "reason": "reason",
+        "_sid": "None",
+    }
+    assert list(slots) == list(Fact.__slots__), "a slot of Fact is not set by the written rules"
+    add("fact = new(Fact)")
+    for slot, value in slots.items():
+        add(f"fact.{slot} = {value}")
     if plan.alternatives:
         add(f"if readings: fact.alt_starts = alternative_starts({name('RULE')}, trigger, session)")
-    add(f"fact.version = {version}")
     add("if note: fact.add_note(note)")
     block.give(one=True)
 
