@@ -10,6 +10,8 @@ from reviewrules import case_from_mapping, load_policy
 from reviewrules._evaluate import _evaluate_one, _runner
 from reviewrules.case._synthetic import synthetic_cases
 from reviewrules.engine._compile import compile_policy
+from reviewrules.engine._derive import event_facts
+from reviewrules.engine._facts import CaseIndex, Fact, Session
 from reviewrules.output._json import to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
@@ -57,30 +59,32 @@ def _said(fact):
             fact.trigger.id if fact.trigger else None, list(fact.notes), fact.version, fact.reason, fact.alt_starts, fact.parents)
 
 
-@pytest.mark.parametrize("policy_ref", POLICIES)
-def test_the_rules_of_one_kind_of_fact_fired_as_one_give_what_each_gives_in_turn(policy_ref, cases):
-    from reviewrules.engine._derive import event_facts
-    from reviewrules.engine._facts import CaseIndex, Session
-
-    policy = load_policy(policy_ref)
-    compiled = compile_policy(policy)
+def _fired_facts(policy, compiled, cases):
+    """(child id, session, fact) for every fact the rules reach in each period of ``cases`` begun by AS_OF."""
     run = _runner("python")
-    checked = 0
-    for case in cases[:60]:
+    for case in cases:
         for period in case.periods:
             if period.start > AS_OF:
                 continue
-            index = CaseIndex(case, period, AS_OF, policy.period_source)
-            session = Session(policy, index)
-            run(compiled, session, event_facts(index, compiled.event_types))
-            for trigger in list(session.facts.values()):
-                key = (trigger.fact, trigger.kind)
-                if key not in compiled.fires:
-                    continue
-                together = compiled.fires[key](trigger, session)
-                in_turn = [fact for rule in compiled.by_fact_kind[key] for fact in rule.plan.fire(trigger, session)]
-                assert [_said(f) for f in together] == [_said(f) for f in in_turn], (case.child_id, key)
-                checked += 1
+            session = Session(policy, CaseIndex(case, period, AS_OF, policy.period_source))
+            run(compiled, session, event_facts(session.index, compiled.event_types))
+            for fact in list(session.facts.values()):
+                yield case.child_id, session, fact
+
+
+@pytest.mark.parametrize("policy_ref", POLICIES)
+def test_the_rules_of_one_kind_of_fact_fired_as_one_give_what_each_gives_in_turn(policy_ref, cases):
+    policy = load_policy(policy_ref)
+    compiled = compile_policy(policy)
+    checked = 0
+    for child, session, trigger in _fired_facts(policy, compiled, cases[:60]):
+        key = (trigger.fact, trigger.kind)
+        if key not in compiled.fires:
+            continue
+        together = compiled.fires[key](trigger, session)
+        in_turn = [fact for rule in compiled.by_fact_kind[key] for fact in rule.plan.fire(trigger, session)]
+        assert [_said(f) for f in together] == [_said(f) for f in in_turn], (child, key)
+        checked += 1
     assert checked > 100
 
 
@@ -93,26 +97,18 @@ def test_the_rules_of_one_kind_of_fact_written_as_one_name_that_kind_in_a_traceb
 @pytest.mark.parametrize("policy_ref", ["york", "stoke", str(FIXTURES / "versioned.yaml")])
 def test_an_obligation_made_by_a_written_rule_has_every_slot_as_the_general_plan_sets_it(policy_ref, cases):
     # The written rules set each slot of the fact themselves, without Fact.__init__.
-    from reviewrules.engine._derive import event_facts
-    from reviewrules.engine._facts import CaseIndex, Fact, Session
-
     policy = load_policy(policy_ref)
     written, general = compile_policy(policy), compile_policy(policy, written=False)
-    run = _runner("python")
     compared = 0
-    for case in cases[:40]:
-        for period in case.periods:
-            if period.start > AS_OF:
-                continue
-            session = Session(policy, CaseIndex(case, period, AS_OF, policy.period_source))
-            run(written, session, event_facts(session.index, written.event_types))
-            for trigger in list(session.facts.values()):
-                for mine, theirs in zip(written.by_fact_kind.get((trigger.fact, trigger.kind), ()), general.by_fact_kind.get((trigger.fact, trigger.kind), ())):
-                    for a, b in zip(mine.plan.fire(trigger, session), theirs.plan.fire(trigger, session), strict=True):
-                        if a.fact != "obligation":
-                            continue
-                        slots_a = {slot: getattr(a, slot) for slot in Fact.__slots__}
-                        slots_b = {slot: getattr(b, slot) for slot in Fact.__slots__}
-                        assert slots_a == slots_b, (case.child_id, mine.rule.qualified_id)
-                        compared += 1
+    for child, session, trigger in _fired_facts(policy, written, cases[:40]):
+        key = (trigger.fact, trigger.kind)
+        for mine, theirs in zip(written.by_fact_kind.get(key, ()), general.by_fact_kind.get(key, ())):
+            for a, b in zip(mine.plan.fire(trigger, session), theirs.plan.fire(trigger, session), strict=True):
+                if a.fact != "obligation":
+                    continue
+                assert {slot: getattr(a, slot) for slot in Fact.__slots__} == {slot: getattr(b, slot) for slot in Fact.__slots__}, (
+                    child,
+                    mine.rule.qualified_id,
+                )
+                compared += 1
     assert compared > 300
