@@ -21,7 +21,7 @@ from ..policy._schema import schema_problems
 from ..policy._yaml import DEFAULT_LIMITS, Document, load_document, parse_text
 from ._history import cut_periods
 from ._model import Case, Event, Refusal, parse_date, sort_events
-from ._shape import case_shape_ok
+from ._shape import child_shape_ok
 
 __all__ = [
     "load_cases",
@@ -221,18 +221,8 @@ def entries_from_document(doc: Document) -> tuple[list[Case | Refusal], list[Pro
 def case_entry(doc: Document, prefix: tuple[str | int, ...], entry: Any) -> Case | Refusal:
     """One child's entry (at ``prefix`` in ``doc``): every schema problem in it, else the case built and checked."""
     child_id = _child_id(entry)
-    if prefix and isinstance(entry, dict) and "children" in entry:
-        # The schema's case is one child or a list of children, so a list inside a child's
-        # entry would pass it, and leave the entry with no child to build.
-        problem = doc.problem(
-            prefix + ("children",),
-            "a child's entry has child and events; children cannot be listed inside one (a file of many children has one children: list)",
-            key=True,
-            code="schema",
-            child=child_id,
-        )
-        return Refusal(child_id, (problem,), doc.file, doc.where(prefix)[0])
-    shaped = case_shape_ok(entry)
+    # One child, as the schema's definition below: a list of children inside it is not one.
+    shaped = child_shape_ok(entry)
     if not shaped:
         deep = too_deep(entry, doc.file, doc.where(prefix)[0])
         if deep is not None:  # before the schema's checks, which recurse a level at a time
@@ -278,7 +268,7 @@ def _ref_location(ref: Any, file: str, line: int | None, column: int | None) -> 
 def _build_case(
     doc: Document, prefix: tuple[str | int, ...], entry: dict[str, Any], child_id: str | None, shaped: bool = False
 ) -> Case | Refusal:
-    """The case of an entry the schema accepts; ``shaped`` when ``case_shape_ok`` passed it,
+    """The case of an entry the schema accepts; ``shaped`` when ``child_shape_ok`` passed it,
     which lets each event be built by a shorter way to the same result."""
     problems: list[Problem] = []
     assert child_id is not None  # the schema requires a non-empty id

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from .._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, SIGNIFICANT_EVENT_CATEGORIES
 
-__all__ = ["case_shape_ok"]
+__all__ = ["case_shape_ok", "child_shape_ok"]
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # \Z: "$" would also take a trailing newline
 _KIND = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -130,7 +130,8 @@ def _events_ok(events: list[Any]) -> bool:
     return True
 
 
-def _one_case_ok(data: Any) -> bool:
+def child_shape_ok(data: Any) -> bool:
+    """True only if the data certainly satisfies the schema's case of one child (``$defs/case``)."""
     if not isinstance(data, dict) or not {"child", "events"} <= set(data) <= {"child", "events", "records_from"}:
         return False
     if "records_from" in data and not _date(data["records_from"]):
@@ -150,5 +151,5 @@ def case_shape_ok(data: Any) -> bool:
     """True only if the data certainly satisfies the case schema."""
     if isinstance(data, dict) and set(data) == {"children"}:
         children = data["children"]
-        return isinstance(children, list) and all(map(_one_case_ok, children))
-    return _one_case_ok(data)
+        return isinstance(children, list) and all(map(child_shape_ok, children))
+    return child_shape_ok(data)
