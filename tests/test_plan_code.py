@@ -112,3 +112,18 @@ def test_an_obligation_made_by_a_written_rule_has_every_slot_as_the_general_plan
                 )
                 compared += 1
     assert compared > 300
+
+
+def test_a_rules_cache_of_due_dates_stays_bounded_and_gives_what_due_date_gives():
+    from datetime import timedelta
+
+    from reviewrules._calendar import due_date
+    from reviewrules.engine._plan_code import _WHEN_LIMIT, _counted
+
+    cache: dict = {}
+    start = date(1990, 1, 1)
+    for n in range(_WHEN_LIMIT + 10):
+        day = start + timedelta(days=n)
+        assert _counted(cache, day, 20, "working_days", "before") == due_date(day, 20, "working_days", "before")
+        assert len(cache) <= _WHEN_LIMIT
+    assert cache[day] == due_date(day, 20, "working_days", "before")
