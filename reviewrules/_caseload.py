@@ -152,7 +152,13 @@ def records(
 
     ``once`` sees every record in order (the caller's check that no child is read twice).
     """
-    check = once or (lambda r: r)
+    # Reading is done here whatever ``jobs`` is, and a 903 return is read whole before its
+    # first child (all of its rows alive at once): the collector runs less here too.
+    with collecting_less():
+        yield from _records(units, settings, jobs, once or (lambda r: r))
+
+
+def _records(units: Iterable[Unit], settings: Settings, jobs: int, check: Callable[[ChildRecord], ChildRecord]) -> Iterator[Any]:
     batches = _batches(units)
     first = next(batches, None)
     if first is None:
@@ -160,11 +166,10 @@ def records(
     second = next(batches, None)
     if jobs <= 1 or second is None:
         worker = _Worker(settings)
-        with collecting_less():
-            for batch in [first] + ([second] if second is not None else []):
-                yield from map(check, worker.batch(batch))
-            for batch in batches:
-                yield from map(check, worker.batch(batch))
+        for batch in [first] + ([second] if second is not None else []):
+            yield from map(check, worker.batch(batch))
+        for batch in batches:
+            yield from map(check, worker.batch(batch))
         return
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_start, initargs=(settings,)) as pool:
         pending: deque[Future[list[ChildRecord]]] = deque()

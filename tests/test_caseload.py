@@ -187,3 +187,66 @@ def test_forked_workers_do_not_write_what_the_command_had_not_yet_flushed(tmp_pa
     one = run("caseload", str(path), "-p", "england", "--as-of", "2025-11-01", "--jobs", "1")[1]
     assert two.returncode == 0 and two.stdout == one
     assert two.stdout.count("child,period,kind,") == 1
+
+
+def _warned_lines(children: int) -> str:
+    """Children each warned once (a task that is no obligation kind), in child order."""
+    lines = []
+    for n in range(children):
+        case = {
+            "child": {"id": f"W-{n:02d}"},
+            "events": A["events"] + [{"type": "task_completed", "date": "2025-03-01", "task": "post.minutes", "review": 1}],
+        }
+        lines.append(json.dumps(case) + "\n")
+    return "".join(lines)
+
+
+def _warning_children(err: str) -> list[str]:
+    return [line.split("child ")[1].split(",")[0] for line in err.splitlines() if ": warning: " in line]
+
+
+def test_warnings_to_a_file_are_written_in_blocks_and_every_one_arrives_in_order_before_the_count(monkeypatch):
+    from reviewrules.cli import _caseload_command
+
+    stdin = _warned_lines(7)
+    whole = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", stdin=stdin)
+    monkeypatch.setattr(_caseload_command, "_LINES_HELD", 3)  # 7 lines: blocks of 3, 3 and the 1 left at the end
+    blocks = run("caseload", "-", "-p", "england", "--as-of", "2025-06-01", stdin=stdin)
+    assert blocks == whole
+    assert _warning_children(blocks[2]) == [f"W-{n:02d}" for n in range(7)]
+    assert blocks[2].splitlines()[-1] == "7 children evaluated, 0 refused"
+
+
+def test_warnings_to_a_terminal_are_written_one_line_at_a_time():
+    import io
+
+    from reviewrules.cli import main
+
+    class Terminal(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[str] = []
+
+        def isatty(self) -> bool:
+            return True
+
+        def write(self, text: str) -> int:
+            self.writes.append(text)
+            return super().write(text)
+
+    err = Terminal()
+    argv = ["caseload", "-", "-p", "england", "--as-of", "2025-06-01", "--quiet"]  # --quiet: no progress bar
+    main(argv, stdout=io.StringIO(), stderr=err, stdin=io.StringIO(_warned_lines(3)))
+    warned = [text for text in err.writes if ": warning: " in text]
+    assert len(warned) == 3 and all(text.count("\n") == 1 for text in warned)
+
+
+def test_a_run_on_worker_processes_gives_back_the_collectors_settings(tmp_path):
+    import gc
+
+    path = tmp_path / "many.jsonl"
+    path.write_text(_synthetic_lines(600), encoding="utf-8")
+    before = gc.get_threshold(), gc.get_freeze_count()
+    code, _, err = run("caseload", str(path), "-p", "england", "--as-of", "2025-11-01", "--jobs", "2", "-f", "summary")
+    assert code == 0 and "600 children evaluated, 0 refused" in err
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
