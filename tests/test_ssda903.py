@@ -293,6 +293,24 @@ def test_the_newest_years_header_gives_the_date_of_birth(tmp_path):
     assert codes(children["100001"]) == Counter()
 
 
+def test_a_blank_date_of_birth_in_the_newest_header_is_warned_where_it_is_and_left_out(tmp_path):
+    # 100001's DOB blanked in the 2020 header (line 2, column 3). The newest Header gives the
+    # date of birth, so the 2019 header's 14/03/2010 is not used in its place.
+    for name in ("2019-episodes.csv", "2020-episodes.csv", "2019-header.csv"):
+        shutil.copy(FIX / "two-years" / name, tmp_path / name)
+    text = (FIX / "two-years" / "2020-header.csv").read_text().replace("14/03/2010", " ")
+    (tmp_path / "2020-header.csv").write_text(text)
+    ret, children = read(tmp_path)
+    child = children["100001"]
+    assert [w.render() for w in child.warnings if w.code == "missing-value"] == [
+        "2020-header.csv:2:3: child 100001: $.DOB: DOB is blank; the date of birth is left out"
+    ]
+    assert "dob" not in child.case["child"]
+    assert children["100002"].case["child"]["dob"] == "2003-03-05"  # the rows around it read as before
+    assert ret.stats.rows_read["Header"] == 6
+    balanced(ret)
+
+
 def test_two_episodes_with_the_same_decom_in_one_return_are_reported(tmp_path):
     rows = (FIX / "moves" / "episodes.csv").read_text().splitlines()
     (tmp_path / "episodes.csv").write_text("\n".join(rows + [rows[3]]) + "\n")

@@ -134,7 +134,8 @@ def _rows(store: Store, reader: Any, table: str, name: str, group: int, columns:
     pick = itemgetter(*picks) if len(picks) > 1 else (lambda row: (row[picks[0]],))
     blank = 0
     first_blank = 0
-    add = store.adder(table)
+    fast = store.fast_path(table)
+    slow = store.add_row
     for row in reader:
         line = start
         start = reader.line_num + 1
@@ -158,7 +159,9 @@ def _rows(store: Store, reader: Any, table: str, name: str, group: int, columns:
                 continue
             store.no_child(table, file, line)
             continue
-        add(file, line, child, pick(row))
+        values = pick(row)
+        if fast is None or not fast(file, line, child, values):
+            slow(table, file, line, child, values)
     if blank:
         store.read[table] += blank
         store.reported[table] += blank
