@@ -283,11 +283,16 @@ def test_a_review_in_two_returns_is_used_once_the_older_row_merged_into_the_newe
     balanced(ret)
 
 
-def test_the_newest_years_header_gives_the_date_of_birth(tmp_path):
+def _two_years_with_100001s_newest_dob(folder: Path, dob: str) -> None:
+    """The two-years fixture's episodes and headers, 100001's 2020 DOB (14/03/2010) written as ``dob``."""
     for name in ("2019-episodes.csv", "2020-episodes.csv", "2019-header.csv"):
-        shutil.copy(FIX / "two-years" / name, tmp_path / name)
-    text = (FIX / "two-years" / "2020-header.csv").read_text().replace("14/03/2010", "15/03/2010")
-    (tmp_path / "2020-header.csv").write_text(text)
+        shutil.copy(FIX / "two-years" / name, folder / name)
+    text = (FIX / "two-years" / "2020-header.csv").read_text().replace("14/03/2010", dob)
+    (folder / "2020-header.csv").write_text(text)
+
+
+def test_the_newest_years_header_gives_the_date_of_birth(tmp_path):
+    _two_years_with_100001s_newest_dob(tmp_path, "15/03/2010")
     _, children = read(tmp_path)
     assert children["100001"].case["child"]["dob"] == "2010-03-15"
     assert codes(children["100001"]) == Counter()
@@ -296,10 +301,7 @@ def test_the_newest_years_header_gives_the_date_of_birth(tmp_path):
 def test_a_blank_date_of_birth_in_the_newest_header_is_warned_where_it_is_and_left_out(tmp_path):
     # 100001's DOB blanked in the 2020 header (line 2, column 3). The newest Header gives the
     # date of birth, so the 2019 header's 14/03/2010 is not used in its place.
-    for name in ("2019-episodes.csv", "2020-episodes.csv", "2019-header.csv"):
-        shutil.copy(FIX / "two-years" / name, tmp_path / name)
-    text = (FIX / "two-years" / "2020-header.csv").read_text().replace("14/03/2010", " ")
-    (tmp_path / "2020-header.csv").write_text(text)
+    _two_years_with_100001s_newest_dob(tmp_path, " ")
     ret, children = read(tmp_path)
     child = children["100001"]
     assert [w.render() for w in child.warnings if w.code == "missing-value"] == [
