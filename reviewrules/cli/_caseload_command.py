@@ -88,10 +88,8 @@ class _Errors:
         # at every newline, and a 903 run warns for most children (a write to the file each
         # cost the process that also feeds the workers a tenth of its time). On a terminal
         # each line shows as it comes.
-        self.pending: list[str] | None = None
         terminal = hasattr(err, "isatty") and err.isatty()
-        if not terminal:
-            self.pending = []
+        self.pending: list[str] | None = None if terminal else []
         if not quiet and terminal:
             try:
                 from tqdm import tqdm
